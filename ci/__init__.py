@@ -1,0 +1,1 @@
+"""The promotion gate run by GitHub Actions."""

@@ -1,0 +1,1 @@
+"""HTTP adapters: thin layers that parse, call one service, and serialise."""

@@ -1,0 +1,1 @@
+"""Persistence: typed tables, repositories, the unit of work, migrations."""

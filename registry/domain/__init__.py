@@ -1,0 +1,1 @@
+"""Pure rules and types of the registry. Imports only the standard library."""

@@ -1,0 +1,72 @@
+"""Build domain entities from rows (inside the caller's transaction)."""
+
+from __future__ import annotations
+
+from registry.db.tables import ModelVersionRow, RegisteredModelRow
+from registry.db.uow import UnitOfWork
+from registry.domain.entities import ModelVersion, RegisteredModel
+from registry.domain.stages import parse_stage
+
+
+def version_entity(
+    row: ModelVersionRow,
+    name: str,
+    tags: dict[str, str],
+    aliases: list[str],
+) -> ModelVersion:
+    return ModelVersion(
+        name=name,
+        version=row.version,
+        creation_timestamp=row.creation_time,
+        last_updated_timestamp=row.last_updated_time,
+        current_stage=parse_stage(row.stage),
+        description=row.description or "",
+        source=row.source,
+        run_id=row.run_id,
+        model_id=row.logged_model_id,
+        status=row.status,
+        created_by=row.created_by,
+        tags=tags,
+        aliases=aliases,
+        digest=row.digest,
+    )
+
+
+def versions(uow: UnitOfWork, rows: list[tuple[ModelVersionRow, str]]) -> list[ModelVersion]:
+    """Entities for (row, model name) pairs, with tags and aliases loaded in two queries."""
+    ids = [row.id for row, _ in rows]
+    tags = uow.versions.tags(ids)
+    aliases = uow.versions.aliases(ids)
+    return [version_entity(row, name, tags[row.id], aliases[row.id]) for row, name in rows]
+
+
+def version(uow: UnitOfWork, row: ModelVersionRow, name: str) -> ModelVersion:
+    return versions(uow, [(row, name)])[0]
+
+
+def models(uow: UnitOfWork, rows: list[RegisteredModelRow]) -> list[RegisteredModel]:
+    ids = [row.id for row in rows]
+    tags = uow.models.tags(ids)
+    aliases = uow.models.aliases(ids)
+    latest = uow.versions.latest_per_stage(ids)
+    # One batch for every model's latest versions, so a page of models costs a fixed few queries.
+    pairs = [(v, row.name) for row in rows for v in latest[row.id]]
+    latest_entities: dict[int, list[ModelVersion]] = {row.id: [] for row in rows}
+    for (v, _), entity in zip(pairs, versions(uow, pairs), strict=True):
+        latest_entities[v.registered_model_id].append(entity)
+    return [
+        RegisteredModel(
+            name=row.name,
+            creation_timestamp=row.creation_time,
+            last_updated_timestamp=row.last_updated_time,
+            description=row.description or "",
+            tags=tags[row.id],
+            aliases=aliases[row.id],
+            latest_versions=latest_entities[row.id],
+        )
+        for row in rows
+    ]
+
+
+def model(uow: UnitOfWork, row: RegisteredModelRow) -> RegisteredModel:
+    return models(uow, [row])[0]

@@ -1,0 +1,8 @@
+"""Fixtures shared by every test layer live in tests/fixtures/ as plugins."""
+
+pytest_plugins = [
+    "tests.fixtures.apps",
+    "tests.fixtures.databases",
+    "tests.fixtures.s3",
+    "tests.fixtures.servers",
+]

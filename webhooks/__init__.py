@@ -1,0 +1,1 @@
+"""Webhooks: events to signed deliveries (outbox relay, dispatcher, signing, retries, SSRF guard)."""
