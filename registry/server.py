@@ -48,6 +48,9 @@ class PodiumServer(BaseApplication):  # type: ignore[misc]
             "loglevel": s.log_level,
             "errorlog": "-",
             "proc_name": "podium",
+            # gunicorn's control socket defaults to one path per user: several servers on a host
+            # would fight over it, and Podium does not use it.
+            "control_socket_disable": True,
             "when_ready": _nodelay,
             "post_worker_init": self._post_worker_init,
         }
