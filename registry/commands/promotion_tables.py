@@ -113,25 +113,32 @@ def show_requests(console: Console, requests: list[Json]) -> None:
 
 
 def change(event: Json) -> str:
-    """before → after in a few words."""
+    """before → after in a few words, with the why (comments, reasons) when there is one."""
     before, after, data = event.get("before") or {}, event.get("after") or {}, event.get("data") or {}
     action = event["action"]
     if action.startswith("model_version_alias."):
-        return f"@{data.get('alias')}: {before.get('version')} → {after.get('version')}"
-    if action == "model_version.stage_transitioned":
-        return f"v{event['version']}: {data.get('from_stage')} → {data.get('to_stage')}"
-    if action.startswith("promotion_request.") or action == "protected_target.force_moved":
+        text = f"@{data.get('alias')}: {before.get('version')} → {after.get('version')}"
+    elif action == "model_version.stage_transitioned":
+        text = f"v{event['version']}: {data.get('from_stage')} → {data.get('to_stage')}"
+    elif action.endswith("_tag.set") or action.endswith("_tag.deleted"):
+        text = f"{data.get('key')}: {before.get('value')} → {after.get('value')}"
+    elif action == "model_version.created":
+        text = f"v{event['version']} from {data.get('source')}"
+    elif action.startswith("promotion_request.") or action == "protected_target.force_moved":
         text = f"v{data.get('version')} → {data.get('target')}"
         if data.get("reviewer"):
-            text += f" by {data.get('source', 'podium')}:{data['reviewer']}"
+            source = data.get("source", "podium")
+            text += f" by {data['reviewer'] if source == 'podium' else source + ':' + data['reviewer']}"
         if action == "promotion_request.applied" and data.get("previous_version") is not None:
             text += f" (was v{data['previous_version']})"
-        if data.get("reason"):
-            text += f": {data['reason']}"
-        return text
-    if before or after:
-        return f"{_compact(before)} → {_compact(after)}"
-    return _compact(data)
+    elif before or after:
+        text = f"{_compact(before)} → {_compact(after)}"
+    else:
+        text = _compact(data)
+    why = data.get("reason") or data.get("decision_comment")
+    if why is None and action in ("promotion_request.created", "promotion_request.applied"):
+        why = data.get("comment")
+    return f'{text}: "{why}"' if why else text
 
 
 def _compact(value: Any) -> str:
