@@ -22,7 +22,8 @@ from registry.domain.stages import Stage, parse_stage
 MAX_REQUIRED_APPROVALS = 20
 MAX_RULES = 50
 ROLE_PREFIX = "role:"
-_REVIEWER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{0,127}$")
+# A reviewer: a token name, or a login elsewhere (GitHub bots end in "[bot]").
+REVIEWER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@\-\[\]]{0,127}$")
 
 
 class TargetKind(StrEnum):
@@ -99,7 +100,7 @@ def validate_reviewer_entry(entry: object) -> str:
                 field="allowed_reviewers",
             )
         return ROLE_PREFIX + role.value
-    if not _REVIEWER_NAME.match(text):
+    if not REVIEWER_NAME.match(text):
         raise InvalidParameter(f"Invalid reviewer name {text!r}.", field="allowed_reviewers")
     return text
 

@@ -17,11 +17,10 @@ from typing import Any
 from registry.domain.errors import InvalidParameter
 from registry.domain.gate import GateResult, RuleOutcome, parse_rule
 from registry.domain.identity import Role
-from registry.domain.policies import Policy, Target
+from registry.domain.policies import REVIEWER_NAME, Policy, Target
 
 PODIUM_SOURCE = "podium"
 _SOURCE = re.compile(r"^[a-z][a-z0-9_\-]{0,31}$")
-_LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@\-\[\]]{0,127}$")
 MAX_COMMENT = 5000
 MAX_URL = 2000
 MAX_EXTERNAL_APPROVALS = 50
@@ -186,7 +185,7 @@ def parse_evidence(evidence: Mapping[str, Any] | None) -> dict[str, Any]:
         out["commit"] = commit.lower()
     author = evidence.get("author")
     if author not in (None, ""):
-        if not isinstance(author, str) or not _LOGIN.match(author):
+        if not isinstance(author, str) or not REVIEWER_NAME.match(author):
             raise InvalidParameter("evidence.author must be a login.", field="evidence")
         out["author"] = author
     source = evidence.get("source")
@@ -212,7 +211,7 @@ def parse_external_approval(item: Mapping[str, Any], recorded_by: str, now: int)
             f"Unknown external approval fields: {', '.join(sorted(unknown))}.", field="external_approvals"
         )
     reviewer = item.get("reviewer")
-    if not isinstance(reviewer, str) or not _LOGIN.match(reviewer):
+    if not isinstance(reviewer, str) or not REVIEWER_NAME.match(reviewer):
         raise InvalidParameter("An external approval needs the reviewer's login.", field="external_approvals")
     url = _url(item.get("url"), "external_approvals.url")
     if url is None:

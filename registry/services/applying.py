@@ -25,8 +25,6 @@ from registry.domain.stages import Stage
 from registry.services import aliases, policies, versions
 from registry.services.evaluation import approval_entity, evaluate_request
 
-ACTIVE_STAGES = (Stage.STAGING.value, Stage.PRODUCTION.value)
-
 
 def request_entity(
     row: PromotionRequestRow,
@@ -134,7 +132,7 @@ def apply_now(
                 archived.append(previous)
     else:
         previous = evaluation.current_version
-        archive = policy.archive_previous and target.name in ACTIVE_STAGES
+        archive = policy.archive_previous and target.stage in versions.ACTIVE_STAGES
         archived = versions.move_stage(
             uow, model, candidate, target.stage, archive, promotion_request_id=row.id, extra=extra
         )
