@@ -8,14 +8,17 @@ The metric gate reads a version's metrics from, in order:
    registered through the native API from an outside pipeline): version tags named
    `podium.metric.<metric>`, whose value is the number as text.
 
-INTEGRATION (when the tracking tables of the MLflow-compatible API land): implement the two
-methods marked below; nothing else in governance changes.
+INTEGRATION (when the tracking tables of the MLflow-compatible API land, feature/mlflow's
+registry/db/tables/tracking.py): implement the two methods marked below; nothing else changes.
 
-- `run_metrics(run_id)`: `SELECT key, value FROM latest_metrics WHERE run_uuid = :run_id` (the
-  tracking area's latest-value table; if it keeps only `metrics` history, take per key the row with
-  the greatest (step, timestamp)), returning None when no run has that id.
-- `logged_model_metrics(model_id)`: the logged model's metrics (`logged_model_metrics` rows for
-  `model_id = :model_id`; per key the greatest (step, timestamp)), None when no such logged model.
+- `run_metrics(run_id)`: None when `session.get(RunRow, run_id)` is None; else
+  `SELECT key, value, is_nan FROM latest_metrics WHERE run_uuid = :run_id` (primary-key prefix), as
+  {key: nan if is_nan else value}.
+- `logged_model_metrics(model_id)`: None when `session.get(LoggedModelRow, model_id)` is None; else
+  `SELECT key, value, is_nan FROM logged_model_metrics WHERE model_id = :model_id
+  ORDER BY key, step, timestamp, id`, keeping the last row per key (the latest value), NaN as above.
+
+NaN must stay NaN (never dropped): the gate fails it, as it fails a missing metric.
 """
 
 from __future__ import annotations
