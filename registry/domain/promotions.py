@@ -9,7 +9,7 @@ transaction and is closed for good, as is a rejected or cancelled one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -203,8 +203,10 @@ def parse_source(value: object) -> str:
     return value
 
 
-def parse_external_approval(item: Mapping[str, Any], recorded_by: str, now: int) -> Approval:
+def parse_external_approval(item: object) -> Approval:
     """An approval given outside Podium: {reviewer, source, url, comment?}."""
+    if not isinstance(item, Mapping):
+        raise InvalidParameter("Each external approval must be an object.", field="external_approvals")
     unknown = set(item) - {"reviewer", "source", "url", "comment"}
     if unknown:
         raise InvalidParameter(
@@ -225,9 +227,24 @@ def parse_external_approval(item: Mapping[str, Any], recorded_by: str, now: int)
         source=parse_source(item.get("source")),
         comment=validate_comment(item.get("comment")),
         url=url,
-        recorded_by=recorded_by,
-        created_at=now,
     )
+
+
+def parse_external_approvals(items: Sequence[object] | None) -> list[Approval]:
+    """Every external approval of a request, each reviewer (per source) at most once."""
+    approvals = [parse_external_approval(item) for item in items or ()]
+    if len(approvals) > MAX_EXTERNAL_APPROVALS:
+        raise InvalidParameter(
+            f"At most {MAX_EXTERNAL_APPROVALS} external approvals per request.", field="external_approvals"
+        )
+    seen: set[str] = set()
+    for a in approvals:
+        if a.who in seen:
+            raise InvalidParameter(
+                f"External approval by {a.who} is listed twice.", field="external_approvals"
+            )
+        seen.add(a.who)
+    return approvals
 
 
 @dataclass(frozen=True)

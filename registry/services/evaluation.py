@@ -36,6 +36,20 @@ def approval_entity(row: ApprovalRow) -> Approval:
     )
 
 
+def approval_row(request_id: int, a: Approval, recorded_by: str, now: int) -> ApprovalRow:
+    return ApprovalRow(
+        request_id=request_id,
+        reviewer=a.reviewer,
+        source=a.source,
+        role=a.role.value if a.role is not None else None,
+        decision=a.decision.value,
+        comment=a.comment,
+        url=a.url,
+        recorded_by=recorded_by,
+        created_at=now,
+    )
+
+
 def version_metrics(uow: UnitOfWork, row: ModelVersionRow) -> tuple[dict[str, float], str]:
     """A version's metrics and where they were read: its source run's latest values, then its
     logged model's for keys the run lacks; `podium.metric.*` tags only when it has neither."""
@@ -59,6 +73,13 @@ def current_holder(uow: UnitOfWork, model: RegisteredModelRow, target: Target) -
         return uow.versions.by_alias(model.id, target.name)
     newest = uow.versions.latest_per_stage([model.id], [target.name])[model.id]
     return newest[0] if newest else None
+
+
+def holds_target(candidate: ModelVersionRow, holder: ModelVersionRow | None, target: Target) -> bool:
+    """Does `candidate` hold `target` already (for a stage: is it in that stage)?"""
+    if target.kind is TargetKind.STAGE:
+        return candidate.stage == target.name
+    return holder is not None and holder.id == candidate.id
 
 
 def evaluate_request(
@@ -92,9 +113,7 @@ def evaluate_request(
         [approval_entity(a) for a in approvals],
     )
     holder = current_holder(uow, model, target)
-    holds = holder is not None and (
-        holder.id == candidate.id or (target.kind is TargetKind.STAGE and candidate.stage == target.name)
-    )
+    holds = holds_target(candidate, holder, target)
     checks: list[Check] = []
     gate = GateResult(())
     sources: dict[str, str] = {}

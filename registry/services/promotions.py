@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from registry.db.tables import ApprovalRow, PromotionRequestRow, RegisteredModelRow
+from registry.db.tables import PromotionRequestRow, RegisteredModelRow
 from registry.db.uow import UnitOfWork
 from registry.domain import events
 from registry.domain.entities import Page
@@ -20,19 +20,19 @@ from registry.domain.errors import Conflict, InvalidParameter, NotFound, Permiss
 from registry.domain.identity import Role
 from registry.domain.names import parse_version, validate_model_name
 from registry.domain.paging import decode_page_token, encode_page_token, fingerprint, page_size
-from registry.domain.policies import TargetKind, parse_target
+from registry.domain.policies import parse_target
 from registry.domain.promotions import (
-    MAX_EXTERNAL_APPROVALS,
     PODIUM_SOURCE,
+    Approval,
     Decision,
     PromotionRequest,
     RequestStatus,
     parse_evidence,
-    parse_external_approval,
+    parse_external_approvals,
     validate_comment,
 )
 from registry.services import applying, policies
-from registry.services.evaluation import current_holder
+from registry.services.evaluation import approval_row, current_holder, holds_target
 
 MAX_RESULTS_DEFAULT = 100
 MAX_RESULTS_LIMIT = 1000
@@ -77,23 +77,16 @@ def create_request(
     number = parse_version(version)
     wanted = parse_target(target)
     text = validate_comment(comment)
-    external = list(external_approvals or [])
-    if (external or evidence) and not uow.actor.may(Role.PROMOTER):
+    if (external_approvals or evidence) and not uow.actor.may(Role.PROMOTER):
         raise PermissionDenied(
             "Only a promoter token (the CI identity) may attach external approvals or evidence."
         )
-    if len(external) > MAX_EXTERNAL_APPROVALS:
-        raise InvalidParameter(
-            f"At most {MAX_EXTERNAL_APPROVALS} external approvals per request.", field="external_approvals"
-        )
+    external = parse_external_approvals(external_approvals)
     proof = parse_evidence(evidence)
     with uow:
         model_row = uow.models.lock(name)
         candidate = uow.versions.get(model_row, number)
-        holder = current_holder(uow, model_row, wanted)
-        if (holder is not None and holder.id == candidate.id) or (
-            wanted.kind is TargetKind.STAGE and candidate.stage == wanted.name
-        ):
+        if holds_target(candidate, current_holder(uow, model_row, wanted), wanted):
             raise Conflict(f"Version {number} of model '{name}' already holds {wanted.label}.")
         existing = uow.promotions.open_request(model_row.id, str(wanted), number)
         if existing is not None:
@@ -115,31 +108,8 @@ def create_request(
             )
         )
         applying.record(uow, events.PROMOTION_REQUEST_CREATED, row, name, after={"status": row.status})
-        seen: set[tuple[str, str]] = set()
-        for item in external:
-            if not isinstance(item, Mapping):
-                raise InvalidParameter(
-                    "Each external approval must be an object.", field="external_approvals"
-                )
-            approval = parse_external_approval(item, uow.actor.name, uow.now)
-            if (approval.source, approval.reviewer) in seen:
-                raise InvalidParameter(
-                    f"External approval by {approval.who} is listed twice.", field="external_approvals"
-                )
-            seen.add((approval.source, approval.reviewer))
-            uow.promotions.add_approval(
-                ApprovalRow(
-                    request_id=row.id,
-                    reviewer=approval.reviewer,
-                    source=approval.source,
-                    role=None,
-                    decision=Decision.APPROVE.value,
-                    comment=approval.comment,
-                    url=approval.url,
-                    recorded_by=uow.actor.name,
-                    created_at=uow.now,
-                )
-            )
+        for approval in external:
+            uow.promotions.add_approval(approval_row(row.id, approval, uow.actor.name, uow.now))
             applying.record(
                 uow,
                 events.PROMOTION_REQUEST_APPROVED,
@@ -176,19 +146,8 @@ def _decide(uow: UnitOfWork, request_id: object, decision: Decision, comment: ob
                 f"'{actor.name}' is not among the reviewers allowed by the policy of model "
                 f"'{model.name}' ({', '.join(policy.allowed_reviewers)})."
             )
-        uow.promotions.add_approval(
-            ApprovalRow(
-                request_id=row.id,
-                reviewer=actor.name,
-                source=PODIUM_SOURCE,
-                role=actor.role.value,
-                decision=decision.value,
-                comment=text,
-                url=None,
-                recorded_by=actor.name,
-                created_at=uow.now,
-            )
-        )
+        mine = Approval(actor.name, decision, PODIUM_SOURCE, actor.role, text)
+        uow.promotions.add_approval(approval_row(row.id, mine, actor.name, uow.now))
         row.updated_at = uow.now
         if decision is Decision.REJECT:
             row.status = RequestStatus.REJECTED.value

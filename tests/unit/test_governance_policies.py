@@ -26,6 +26,7 @@ from registry.domain.promotions import (
     evaluation_from_data,
     parse_evidence,
     parse_external_approval,
+    parse_external_approvals,
     tally,
 )
 
@@ -157,16 +158,18 @@ def test_readiness_and_blockers_and_their_stored_form() -> None:
 
 
 def test_external_approvals_and_evidence_are_validated() -> None:
-    ok = parse_external_approval(
-        {
-            "reviewer": "octocat",
-            "source": "github",
-            "url": "https://github.com/o/r/pull/2#pullrequestreview-1",
-        },
-        "ci",
-        7,
-    )
-    assert (ok.who, ok.external, ok.recorded_by) == ("github:octocat", True, "ci")
+    review = {
+        "reviewer": "octocat",
+        "source": "github",
+        "url": "https://github.com/o/r/pull/2#pullrequestreview-1",
+    }
+    ok = parse_external_approval(review)
+    assert (ok.who, ok.external, ok.url) == ("github:octocat", True, review["url"])
+    assert parse_external_approvals([review, {**review, "source": "gitlab"}])[1].who == "gitlab:octocat"
+    with pytest.raises(InvalidParameter, match="listed twice"):
+        parse_external_approvals([review, review])
+    with pytest.raises(InvalidParameter, match="must be an object"):
+        parse_external_approvals(["octocat"])
     for bad in (
         {"reviewer": "octocat", "source": "podium", "url": "https://x"},
         {"reviewer": "octocat", "source": "github"},
@@ -175,7 +178,7 @@ def test_external_approvals_and_evidence_are_validated() -> None:
         {"reviewer": "a", "source": "github", "url": "https://x", "extra": 1},
     ):
         with pytest.raises(InvalidParameter):
-            parse_external_approval(bad, "ci", 7)
+            parse_external_approval(bad)
     assert parse_evidence(
         {"url": "https://github.com/o/r/pull/2", "commit": "ABCDEF1", "author": "octo"}
     ) == {
