@@ -74,7 +74,7 @@ class HistoryRepository:
         stmt = stmt.order_by(AuditEventRow.occurred_at.desc(), AuditEventRow.id.desc()).limit(limit)
         return list(self.session.scalars(stmt))
 
-    def alias_query(self, model_key: int, alias: str, at: int) -> Select[AuditEventRow]:
+    def _alias_query(self, model_key: int, alias: str, at: int) -> Select[AuditEventRow]:
         """Rows that can decide who held `alias` at `at`, newest first: its sets and deletes, and
         deletions of versions or of the model (which take the alias with them)."""
         return (
@@ -94,11 +94,11 @@ class HistoryRepository:
         )
 
     def alias_events(self, model_key: int, alias: str, at: int) -> Iterator[AuditEventRow]:
-        """`alias_query`'s rows in batches, for a caller that stops at the first deciding row."""
+        """`_alias_query`'s rows in batches, for a caller that stops at the first deciding row."""
         offset = 0
         while True:
             rows = list(
-                self.session.scalars(self.alias_query(model_key, alias, at).offset(offset).limit(BATCH))
+                self.session.scalars(self._alias_query(model_key, alias, at).offset(offset).limit(BATCH))
             )
             yield from rows
             if len(rows) < BATCH:
