@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from registry.commands.promote import promote
 from registry.config import ConfigError, Settings
 from registry.db import migrate
 from registry.db.engine import create_database
@@ -208,6 +209,8 @@ def tokens_revoke(name: str, database_url: str | None) -> None:
         runtime.close()
     err_console.print(f"Revoked token {name}.")
 
+
+main.add_command(promote)
 
 if __name__ == "__main__":
     main()

@@ -14,8 +14,12 @@ from sqlalchemy.orm import Session
 
 from registry.db.engine import Database
 from registry.db.repositories.events import EventRepository
+from registry.db.repositories.history import HistoryRepository
 from registry.db.repositories.models import ModelRepository
+from registry.db.repositories.policies import PolicyRepository
+from registry.db.repositories.promotions import PromotionRepository
 from registry.db.repositories.tokens import TokenRepository
+from registry.db.repositories.version_metrics import VersionMetricsRepository
 from registry.db.repositories.versions import VersionRepository
 from registry.domain.events import Event
 from registry.domain.identity import Actor
@@ -31,6 +35,10 @@ class UnitOfWork:
     versions: VersionRepository
     events: EventRepository
     tokens: TokenRepository
+    policies: PolicyRepository
+    promotions: PromotionRepository
+    metrics: VersionMetricsRepository
+    history: HistoryRepository
 
     def __init__(
         self,
@@ -66,10 +74,14 @@ class UnitOfWork:
             factory = self.database.read_sessions if self.read_only else self.database.write_sessions
             self.session = factory()
             dialect = self.database.dialect
-            self.models = ModelRepository(self.session, dialect)
+            self.models = ModelRepository(self.session, dialect, on_lock=self._stamp_after_lock)
             self.versions = VersionRepository(self.session, dialect)
             self.events = EventRepository(self.session)
             self.tokens = TokenRepository(self.session)
+            self.policies = PolicyRepository(self.session)
+            self.promotions = PromotionRepository(self.session)
+            self.metrics = VersionMetricsRepository(self.session)
+            self.history = HistoryRepository(self.session)
             self.now = now_ms()
             self.recorded = []
         except BaseException:
@@ -93,6 +105,11 @@ class UnitOfWork:
         finally:
             self.session.close()
             self._release()
+
+    def _stamp_after_lock(self) -> None:
+        # A writer may have waited for the model's lock: stamp its changes from when it got it, so
+        # a model's events are in time order as well as in id order ("who held @champion at T").
+        self.now = max(self.now, now_ms())
 
     def _release(self) -> None:
         if self._locked and self.database.write_lock is not None:

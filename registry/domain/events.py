@@ -45,6 +45,27 @@ REGISTRY_EVENT_TYPES: tuple[str, ...] = (
     MODEL_VERSION_ALIAS_DELETED,
 )
 
+# Governance (promotion requests, policies, forced moves of protected targets).
+PROMOTION_REQUEST_CREATED = "promotion_request.created"
+PROMOTION_REQUEST_APPROVED = "promotion_request.approved"
+PROMOTION_REQUEST_REJECTED = "promotion_request.rejected"
+PROMOTION_REQUEST_CANCELLED = "promotion_request.cancelled"
+PROMOTION_REQUEST_APPLIED = "promotion_request.applied"
+POLICY_SET = "policy.set"
+POLICY_DELETED = "policy.deleted"
+PROTECTED_TARGET_FORCE_MOVED = "protected_target.force_moved"
+
+GOVERNANCE_EVENT_TYPES: tuple[str, ...] = (
+    PROMOTION_REQUEST_CREATED,
+    PROMOTION_REQUEST_APPROVED,
+    PROMOTION_REQUEST_REJECTED,
+    PROMOTION_REQUEST_CANCELLED,
+    PROMOTION_REQUEST_APPLIED,
+    POLICY_SET,
+    POLICY_DELETED,
+    PROTECTED_TARGET_FORCE_MOVED,
+)
+
 
 @dataclass(frozen=True)
 class Event:

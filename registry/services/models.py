@@ -16,7 +16,7 @@ from registry.domain.names import (
 )
 from registry.domain.paging import decode_page_token, encode_page_token, fingerprint, page_size
 from registry.domain.search import MODEL_FILTER, parse_filter
-from registry.services import assemble
+from registry.services import assemble, guard
 
 MAX_RESULTS_DEFAULT = 100
 MAX_RESULTS_LIMIT = 1000
@@ -108,6 +108,7 @@ def delete_registered_model(uow: UnitOfWork, name: str) -> None:
     name = validate_model_name(name)
     with uow:
         row = uow.models.lock(name)
+        guard.check_model_delete(uow, row)
         uow.record(
             events.Event(
                 events.REGISTERED_MODEL_DELETED,

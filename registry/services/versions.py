@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from registry.db.tables import ModelVersionRow
+from registry.db.tables import ModelVersionRow, RegisteredModelRow
 from registry.db.uow import UnitOfWork
 from registry.domain import events
 from registry.domain.entities import ModelVersion, Page
@@ -22,7 +22,7 @@ from registry.domain.paging import decode_page_token, encode_page_token, fingerp
 from registry.domain.search import VERSION_FILTER, Comparison, parse_filter
 from registry.domain.sources import parse_source
 from registry.domain.stages import ALL_STAGES, Stage, parse_stage
-from registry.services import assemble
+from registry.services import assemble, guard
 
 MAX_RESULTS_DEFAULT = 10_000
 # What a client may ask for (MLflow's limit) and what one page holds at most.
@@ -142,6 +142,7 @@ def delete_model_version(uow: UnitOfWork, name: str, version: object) -> None:
     with uow:
         model = uow.models.lock(name)
         row = uow.versions.get(model, number)
+        guard.check_version_delete(uow, model, row)
         mv = assemble.version(uow, row, name)
         uow.record(
             events.Event(
@@ -230,17 +231,42 @@ def transition_stage(
     with uow:
         model = uow.models.lock(name)
         row = uow.versions.get(model, number)
-        if archive_existing_versions:
-            for other in uow.versions.in_stage(model.id, target.value):
-                if other.id != row.id:
-                    _move(uow, name, other, Stage.ARCHIVED, archived_by=number)
-        _move(uow, name, row, target)
-        model.last_updated_time = uow.now
+        guard.check_stage_move(uow, model, row, target.value, archive_existing_versions)
+        move_stage(uow, model, row, target, archive_existing_versions)
         return assemble.version(uow, row, name)
 
 
+def move_stage(
+    uow: UnitOfWork,
+    model: RegisteredModelRow,
+    row: ModelVersionRow,
+    to: Stage,
+    archive_existing_versions: bool = False,
+    *,
+    promotion_request_id: int | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> list[int]:
+    """Move `row` to `to` inside the caller's transaction (the model's lock held, checks done),
+    archiving the other versions in that stage when asked; returns the versions archived."""
+    archived: list[int] = []
+    if archive_existing_versions:
+        for other in uow.versions.in_stage(model.id, to.value):
+            if other.id != row.id:
+                _move(uow, model.name, other, Stage.ARCHIVED, row.version, promotion_request_id, extra)
+                archived.append(other.version)
+    _move(uow, model.name, row, to, None, promotion_request_id, extra)
+    model.last_updated_time = uow.now
+    return archived
+
+
 def _move(
-    uow: UnitOfWork, name: str, row: ModelVersionRow, to: Stage, archived_by: int | None = None
+    uow: UnitOfWork,
+    name: str,
+    row: ModelVersionRow,
+    to: Stage,
+    archived_by: int | None = None,
+    promotion_request_id: int | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
     previous = row.stage
     row.stage = to.value
@@ -250,6 +276,7 @@ def _move(
         "version": str(row.version),
         "from_stage": previous,
         "to_stage": to.value,
+        **(extra or {}),
     }
     if archived_by is not None:
         data["archived_because_version"] = str(archived_by)
@@ -261,6 +288,7 @@ def _move(
             before={"stage": previous},
             after={"stage": to.value},
             version=row.version,
+            promotion_request_id=promotion_request_id,
         )
     )
 

@@ -10,7 +10,7 @@ from flask_smorest import Api
 from registry import __version__
 from registry.api.auth import declare
 from registry.api.errors import ErrorRouter
-from registry.api.native import errors, health, models, tokens, versions
+from registry.api.native import errors, health, history, models, policies, promotions, tokens, versions
 from registry.api.native.schemas import Timestamp
 from registry.domain.identity import Role
 
@@ -43,7 +43,7 @@ def install(app: Flask, router: ErrorRouter) -> Api:
         "bearer", {"type": "http", "scheme": "bearer", "description": "A Podium token"}
     )
     api.spec.options["security"] = [{"bearer": []}]
-    for blp in (models.blp, versions.blp, tokens.blp):
+    for blp in (models.blp, versions.blp, tokens.blp, policies.blp, promotions.blp, history.blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)
     # flask-smorest's own route serving the document: readable by any authenticated caller.

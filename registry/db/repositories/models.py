@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -25,9 +26,11 @@ def model_not_found(name: str) -> NotFound:
 
 
 class ModelRepository:
-    def __init__(self, session: Session, dialect: str) -> None:
+    def __init__(self, session: Session, dialect: str, on_lock: Callable[[], None] | None = None) -> None:
         self.session = session
         self.dialect = dialect
+        # Called once the lock is held (the unit of work re-reads its clock then).
+        self.on_lock = on_lock
 
     # -- models ------------------------------------------------------------------------------
     def add(self, name: str, description: str, now: int, actor: str) -> RegisteredModelRow:
@@ -75,6 +78,8 @@ class ModelRepository:
         row = self.session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
         if row is None:
             raise model_not_found(name)
+        if self.on_lock is not None:
+            self.on_lock()
         return row
 
     def delete(self, row: RegisteredModelRow) -> None:

@@ -1,6 +1,7 @@
 """All tables, imported together so `Base.metadata` is complete for Alembic and tests."""
 
 from registry.db.tables.events import AuditEventRow, OutboxEventRow
+from registry.db.tables.governance import ApprovalRow, PolicyRow, PromotionRequestRow
 from registry.db.tables.identity import TokenRow
 from registry.db.tables.registry import (
     AliasRow,
@@ -12,10 +13,13 @@ from registry.db.tables.registry import (
 
 __all__ = [
     "AliasRow",
+    "ApprovalRow",
     "AuditEventRow",
     "ModelVersionRow",
     "ModelVersionTagRow",
     "OutboxEventRow",
+    "PolicyRow",
+    "PromotionRequestRow",
     "RegisteredModelRow",
     "RegisteredModelTagRow",
     "TokenRow",

@@ -1,0 +1,1 @@
+"""Feature areas' `podium` subcommands, one module each, registered in registry/cli.py."""
