@@ -209,5 +209,9 @@ def tokens_revoke(name: str, database_url: str | None) -> None:
     err_console.print(f"Revoked token {name}.")
 
 
+from registry.commands.gate import gate  # noqa: E402  (feature groups register after main)
+
+main.add_command(gate)
+
 if __name__ == "__main__":
     main()
