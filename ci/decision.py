@@ -118,7 +118,7 @@ class ModelAssessment:
 
     @property
     def reasons(self) -> list[str]:
-        reasons = [f"{self.path}: {p}" for p in self.problems]
+        reasons = list(self.problems)
         if self.approvals is not None and not self.approvals.passed:
             reasons.append(f"{self.model}: approvals: {self.approvals.reason}")
         for change in self.changes:

@@ -63,6 +63,8 @@ def parse_desired_state(text: str, path: str, allowed_aliases: Collection[str] |
     reason = ""
     if root is not None and root.value is None:
         reader.fail(root, "is empty; it must name the model and at least one alias or stage")
+    elif root is not None and not isinstance(root.value, dict):
+        reader.fail(root, "must be a mapping of model, aliases and stages")
     elif root is not None:
         seen = dict(reader.mapping(root, KEYS))
         if "model" not in seen:
