@@ -97,7 +97,8 @@ def test_the_model_must_match_the_file_name() -> None:
         ),
         (
             "model: house-prices\nmodel: x\n",
-            f'{PATH}:2: is not valid YAML: found duplicate key "model" with value "x" (original value: "house-prices")',
+            f'{PATH}:2: is not valid YAML: found duplicate key "model" with value "x" '
+            '(original value: "house-prices")',
         ),
         (
             "model: house-prices\naliases: {champion: true}\n",
@@ -224,7 +225,8 @@ def test_policy_mistakes_are_reported_with_line_and_field() -> None:
         f"{file}:2: defaults.required_approvals: must be an integer of at least 0, got -1",
         f"{file}:3: defaults.allowed_associations: unknown association 'BOSS'; use OWNER, MEMBER, "
         "COLLABORATOR, CONTRIBUTOR, FIRST_TIMER, FIRST_TIME_CONTRIBUTOR, MANNEQUIN, NONE",
-        f"{file}:4: defaults.gated_targets[1]: unknown stage 'Prod'; stages are None, Staging, Production, Archived",
+        f"{file}:4: defaults.gated_targets[1]: unknown stage 'Prod'; "
+        "stages are None, Staging, Production, Archived",
         f"{file}:6: defaults.metrics.r2.direction: must be higher or lower, got 'up'",
         f"{file}:6: defaults.metrics.r2.min: must be a finite number, got nan",
         f"{file}:6: defaults.metrics.r2.tolerance: must not be negative (it is the regression allowed)",
@@ -232,8 +234,9 @@ def test_policy_mistakes_are_reported_with_line_and_field() -> None:
         f"{file}:7: defaults.metrics.acc: min 1.0 is greater than max 0.0",
         f"{file}:8: defaults.metrics.auc: needs at least `direction: higher` or `direction: lower`",
         f"{file}:9: defaults.approvals_must_match_head: must be true or false, got the string 'yes'",
-        f"{file}:10: defaults.colour: unknown key; expected one of: required_approvals, allowed_reviewers, "
-        "allowed_associations, approvals_must_match_head, gated_targets, allowed_aliases, compare_tag, metrics",
+        f"{file}:10: defaults.colour: unknown key; expected one of: required_approvals, "
+        "allowed_reviewers, allowed_associations, approvals_must_match_head, gated_targets, "
+        "allowed_aliases, compare_tag, metrics",
         f"{file}:12: models.a/b: Invalid model name 'a/b'. Names cannot contain '/' or ':'.",
     ]
 
