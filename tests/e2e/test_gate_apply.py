@@ -203,6 +203,16 @@ def test_registry_down_retries_then_fails(apply: Apply) -> None:
     assert "apply stopped" in result.summary
 
 
+def test_a_merged_pull_requests_closed_event_applies_its_merge_commit(apply: Apply) -> None:
+    merge = apply.merged_pull_request(7)
+    payload = load_event("pull_request.closed-merged")
+    payload["pull_request"]["merge_commit_sha"] = merge
+    result = apply.step.run(["gate", "apply", "--dry-run"], "pull_request", payload, "f" * 40)
+    assert result.exit_code == 0, result.log
+    assert result.outputs["decision"] == "plan"
+    assert f"planned: {apply.repo.model} @champion: v6 → v7" in result.log
+
+
 def test_a_pull_request_closed_without_merge_applies_nothing(apply: Apply) -> None:
     result = apply.run("pull_request.closed-unmerged")
     assert result.exit_code == 0

@@ -293,3 +293,11 @@ def test_when_the_status_cannot_be_posted_the_step_fails(gate: Gate) -> None:
     assert result.exit_code == 1
     assert result.outputs["decision"] == "error"
     assert "cannot post the commit status" in result.summary
+
+
+def test_a_closed_pull_request_is_not_gated(gate: Gate) -> None:
+    gate.pull(champion(gate, 6), champion(gate, 7))
+    result = gate.check("pull_request.closed-merged")
+    assert result.exit_code == 0
+    assert result.outputs["decision"] == "skip"
+    assert gate.stub.statuses == []
