@@ -119,15 +119,16 @@ def _metric_table(change: ChangeAssessment) -> list[str]:
 
 
 def _approvals_text(model: str, tally: ApprovalTally) -> str:
-    counted = ", ".join(f"@{login}" for login in tally.approvers) or "nobody"
+    # Logins in code spans, not @mentions: the comment is edited on every run and must not ping.
+    counted = ", ".join(f"`{login}`" for login in tally.approvers) or "nobody"
     text = (
         f"**Approvals for {cell(model)}:** {len(tally.approvers)} of {tally.required} required "
         f"{'✅' if tally.passed else '❌'}; counted: {counted}"
     )
     if tally.excluded:
-        text += "; not counted: " + ", ".join(f"@{e.login} ({cell(e.reason)})" for e in tally.excluded)
+        text += "; not counted: " + ", ".join(f"`{e.login}` ({cell(e.reason)})" for e in tally.excluded)
     if tally.blocking:
-        text += "; changes requested by " + ", ".join(f"@{login}" for login in tally.blocking)
+        text += "; changes requested by " + ", ".join(f"`{login}`" for login in tally.blocking)
     return text
 
 

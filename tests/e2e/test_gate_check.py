@@ -110,7 +110,7 @@ def test_approved_promotion_passes_with_status_comment_summary_and_outputs(gate:
     comment = gate.comment()
     assert "### ✅ Podium promotion gate: pass" in comment
     assert f"| {gate.model} | @champion: v6 → v7 | v6 | ✅ |" in comment
-    assert f"**Approvals for {gate.model}:** 1 of 1 required ✅; counted: @alice" in comment
+    assert f"**Approvals for {gate.model}:** 1 of 1 required ✅; counted: `alice`" in comment
     assert f"at base `{BASE[:7]}`" in comment
     assert result.summary.strip() == comment.strip()
     assert result.outputs["decision"] == "pass"
@@ -138,7 +138,7 @@ def test_the_authors_own_approval_does_not_count(gate: Gate) -> None:
     result = gate.check("pull_request_review.submitted-by-author")
     assert result.exit_code == 1
     assert gate.final_status()["state"] == "failure"
-    assert "not counted: @dana (author of the pull request)" in gate.comment()
+    assert "not counted: `dana` (author of the pull request)" in gate.comment()
 
 
 def test_an_approval_of_an_older_commit_is_stale(gate: Gate) -> None:
@@ -150,7 +150,7 @@ def test_an_approval_of_an_older_commit_is_stale(gate: Gate) -> None:
     result = gate.check("pull_request.synchronize")
     assert result.exit_code == 1
     assert gate.final_status(HEAD2)["state"] == "failure"
-    assert "@alice (approved an older commit (9a8b7c6))" in gate.comment()
+    assert "`alice` (approved an older commit (9a8b7c6))" in gate.comment()
     assert gate.stub.statuses_for(HEAD1) == []
 
 
@@ -164,7 +164,7 @@ def test_a_dismissed_review_turns_a_pass_into_a_failure_in_the_same_comment(gate
     assert gate.final_status()["state"] == "failure"
     comment = gate.comment()  # one comment, updated in place
     assert "### ❌ Podium promotion gate: fail" in comment
-    assert "@alice (review dismissed)" in comment
+    assert "`alice` (review dismissed)" in comment
 
 
 def test_changes_requested_block(gate: Gate) -> None:

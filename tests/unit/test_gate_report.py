@@ -48,8 +48,8 @@ def test_the_comment_has_the_marker_table_approvals_and_provenance() -> None:
     assert "| r2 | 0.85 | 0.905 | ≥ 0.8 and ≥ 0.905 - 0.01 | ❌ 0.85 is worse |" in text
     assert "| rmse | 4 | 4.2 | ≤ 5 and ≤ 4.2 + 0.1 | ✅ |" in text
     assert (
-        "**Approvals for house-prices:** 1 of 1 required ✅; counted: @alice; not counted: "
-        "@dana (author of the pull request), @bob (approved an older commit (1111111))"
+        "**Approvals for house-prices:** 1 of 1 required ✅; counted: `alice`; not counted: "
+        "`dana` (author of the pull request), `bob` (approved an older commit (1111111))"
     ) in text
     assert "- house-prices @champion: v6 → v7: r2: 0.85 is worse" in text
     assert (
