@@ -15,7 +15,7 @@ from ci.approvals import ApprovalTally
 from ci.metric_rules import MetricOutcome, evaluate_metric_rules
 from ci.policy import Rules
 from ci.registry_port import Registry, VersionInfo
-from ci.targets import Change
+from ci.targets import Change, Target, TargetKind
 from registry.domain.stages import Stage
 
 
@@ -52,7 +52,7 @@ def judge_change(
         return ChangeAssessment(
             change, holder_number, (f"version {change.to_version} does not exist in Podium",)
         )
-    if holder is not None and holder.version == candidate.version:
+    if holds(change.target, candidate, holder):
         return ChangeAssessment(change, holder_number, notes=("already holds the target: no change",))
     if not change.target.takes_metric_rules:
         return ChangeAssessment(change, holder_number, notes=("retiring a version: no metric rules",))
@@ -75,6 +75,14 @@ def judge_change(
     return ChangeAssessment(change, holder_number, tuple(problems), tuple(outcomes), tuple(notes))
 
 
+def holds(target: Target, candidate: VersionInfo, holder: VersionInfo | None) -> bool:
+    """Whether the candidate already has the target. A stage can hold several versions (only the
+    latest is the "holder" compared against), so a version already in the stage holds it too."""
+    if target.kind is TargetKind.STAGE:
+        return candidate.stage.value == target.name
+    return holder is not None and holder.version == candidate.version
+
+
 def assess_change(
     change: Change, rules: Rules, registry: Registry, holder_version: int | None
 ) -> ChangeAssessment:
@@ -85,7 +93,7 @@ def assess_change(
         candidate is not None
         and change.target.takes_metric_rules
         and bool(rules.metrics)
-        and (holder is None or holder.version != candidate.version)
+        and not holds(change.target, candidate, holder)
     )
     candidate_metrics = registry.metrics(change.model, change.to_version) if judge_metrics else {}
     holder_metrics = (

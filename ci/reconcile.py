@@ -21,8 +21,8 @@ from ci.git import GitError, GitRepository
 from ci.github.events import PullRequest
 from ci.github.rest import GitHub, GitHubError
 from ci.policy import Policy
-from ci.registry_port import Evidence, Registry, RegistryRefused
-from ci.targets import Change
+from ci.registry_port import Evidence, ModelState, Registry, RegistryRefused
+from ci.targets import Change, Target, TargetKind
 
 
 class Outcome(StrEnum):
@@ -87,7 +87,7 @@ def _model(
     pending = tuple(
         Change(desired.model, target, current.holder(target), version)
         for target, version in sorted(desired.targets.items(), key=lambda item: item[0].apply_order)
-        if current.holder(target) != version
+        if not _satisfied(registry, current, target, version)
     )
     if not pending:
         return ModelOutcome(desired.model, desired.path, Outcome.UNCHANGED)
@@ -138,6 +138,17 @@ def _model(
     except RegistryRefused as exc:
         return refused(str(exc), changes=pending, pull_request=pr, assessment=assessment)
     return ModelOutcome(desired.model, desired.path, Outcome.APPLIED, pending, pr, assessment)
+
+
+def _satisfied(registry: Registry, current: ModelState, target: Target, version: int) -> bool:
+    """Whether Podium already has `target` on `version`. Several versions can share a stage, so a
+    stage target is met when the version is in that stage, whichever is the latest there."""
+    if target.kind is TargetKind.ALIAS:
+        return current.aliases.get(target.name) == version
+    if current.holder(target) == version:
+        return True
+    info = registry.version(current.model, version)
+    return info is not None and info.stage.value == target.name
 
 
 def _approving_pull_request(path: str, github: GitHub, git: GitRepository, commit: str) -> PullRequest | str:

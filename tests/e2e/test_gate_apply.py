@@ -150,6 +150,21 @@ def test_already_in_the_desired_state_is_a_no_op(apply: Apply) -> None:
     assert alias_version(apply.podium.url, apply.repo.model, "champion") == 7
 
 
+def test_a_version_already_in_a_shared_stage_needs_no_write(apply: Apply, podium: PodiumProcess) -> None:
+    """Versions 3 and 4 are both in Staging (4 is the latest); `Staging: 3` is already true."""
+    model = unique_model()
+    seed_model(podium.url, model, 4, stages={3: "Staging", 4: "Staging"})
+    path = f"promotions/{model}.yaml"
+    apply.repo.write(path, f"model: {model}\nstages:\n  Staging: 3\n")
+    commit = apply.repo.commit("Keep v3 in Staging")
+    for _ in range(2):
+        result = apply.run("push", commit)
+        assert result.exit_code == 0, result.log
+        assert result.outputs["changed"] == "false"
+        assert f"| {model} | unchanged | — |  |" in result.summary
+    assert apply.stub.asked("GET", "/commits/") == []
+
+
 def test_a_direct_push_is_refused(apply: Apply) -> None:
     apply.repo.write(apply.repo.file, f"model: {apply.repo.model}\naliases:\n  champion: 7\n")
     commit = apply.repo.commit("Sneak v7 in")

@@ -188,3 +188,14 @@ def test_decide_combines_models_and_approvals() -> None:
     assert decide([]).verdict is Verdict.SKIP
     assert decide([], ["policy missing"]).verdict is Verdict.FAIL
     assert failed_closed("Podium unreachable").verdict is Verdict.ERROR
+
+
+def test_a_version_already_in_a_shared_stage_holds_it() -> None:
+    """Several versions can be in Staging; the latest is the holder, but v7 being there is enough."""
+    registry = FakeRegistry()
+    registry.add(7, Stage.STAGING, r2=0.1)
+    registry.add(8, Stage.STAGING, r2=0.9, rmse=1.0)
+    result = assess(registry, 7, 8, target=Target.stage(Stage.STAGING))
+    assert result.passed
+    assert result.notes == ("already holds the target: no change",)
+    assert registry.metric_reads == []
