@@ -65,7 +65,7 @@ def run_apply(runner: Runner, github: GitHub, registry: Registry, options: Apply
     except InvalidDocument as exc:
         return _stop(runner, log, *(str(p) for p in exc.problems))
 
-    context = Context(runner.repository, commit, runner.run_url, trigger.dry_run)
+    context = Context(runner.repository, commit, runner.run_url, trigger.dry_run, trigger.default_branch)
     outcomes: list[ModelOutcome] | None = None
     for attempt in range(1, options.attempts + 1):
         try:

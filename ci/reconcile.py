@@ -49,6 +49,8 @@ class Context:
     commit: str
     run_url: str
     dry_run: bool
+    # Only pull requests into this branch count as approval (None: the payload did not say).
+    default_branch: str | None = None
 
 
 def reconcile(
@@ -93,7 +95,7 @@ def _model(
         return ModelOutcome(desired.model, desired.path, Outcome.UNCHANGED)
 
     try:
-        pr = _approving_pull_request(desired.path, github, git, context.commit)
+        pr = _approving_pull_request(desired.path, github, git, context)
     except (GitError, GitHubError) as exc:
         return refused(f"cannot find the pull request behind {desired.path}: {exc}", changes=pending)
     if isinstance(pr, str):
@@ -151,16 +153,23 @@ def _satisfied(registry: Registry, current: ModelState, target: Target, version:
     return info is not None and info.stage.value == target.name
 
 
-def _approving_pull_request(path: str, github: GitHub, git: GitRepository, commit: str) -> PullRequest | str:
+def _approving_pull_request(
+    path: str, github: GitHub, git: GitRepository, context: Context
+) -> PullRequest | str:
     """The merged pull request that last changed `path`, or why there is none."""
-    last = git.last_change(commit, path)
+    last = git.last_change(context.commit, path)
     if last is None:
-        return f"{path} has no history at {commit[:7]}"
-    merged = [pr for pr in github.pull_requests_for_commit(last) if pr.merged]
+        return f"{path} has no history at {context.commit[:7]}"
+    merged = [
+        pr
+        for pr in github.pull_requests_for_commit(last)
+        if pr.merged and context.default_branch in (None, pr.base_ref)
+    ]
     if not merged:
+        into = f" into {context.default_branch}" if context.default_branch else ""
         return (
-            f"{path} was last changed by commit {last[:7]}, which no merged pull request brought in "
-            "(a direct push); promotions need a reviewed pull request"
+            f"{path} was last changed by commit {last[:7]}, which no merged pull request{into} "
+            "brought in (a direct push); promotions need a reviewed pull request"
         )
     # A commit can belong to several pull requests; the one merged *as* this commit is the approver.
     exact = [pr for pr in merged if pr.merge_commit_sha == last]

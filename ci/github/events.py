@@ -7,6 +7,7 @@ untrusted text and are not read at all.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -58,6 +59,7 @@ class ApplyTrigger:
     commit: str | None
     dry_run: bool
     merged_pull_request: int | None = None
+    default_branch: str | None = None
 
 
 def load_payload(path: str | Path) -> dict[str, Any]:
@@ -111,6 +113,15 @@ def parse_apply_trigger(
     name: str, payload: Mapping[str, Any], workflow_sha: str | None, dry_run: bool
 ) -> ApplyTrigger:
     """Read a `push`, `workflow_dispatch` or merged `pull_request` (closed) payload."""
+    trigger = _apply_trigger(name, payload, workflow_sha, dry_run)
+    repository = payload.get("repository")
+    branch = repository.get("default_branch") if isinstance(repository, dict) else None
+    return dataclasses.replace(trigger, default_branch=branch if isinstance(branch, str) else None)
+
+
+def _apply_trigger(
+    name: str, payload: Mapping[str, Any], workflow_sha: str | None, dry_run: bool
+) -> ApplyTrigger:
     if name == "push":
         after = payload.get("after")
         if not isinstance(after, str) or not SHA.match(after):

@@ -170,9 +170,20 @@ def test_a_direct_push_is_refused(apply: Apply) -> None:
     commit = apply.repo.commit("Sneak v7 in")
     result = apply.run("push", commit)
     assert result.exit_code == 1
-    assert "which no merged pull request brought in (a direct push)" in result.outputs["reasons"]
+    assert "which no merged pull request into main brought in (a direct push)" in result.outputs["reasons"]
     assert result.outputs["decision"] == "fail"
     assert alias_version(apply.podium.url, apply.repo.model, "champion") == 6
+
+
+def test_only_pull_requests_into_the_default_branch_count(apply: Apply) -> None:
+    head, merge = apply.repo.promote_by_pull_request(7)
+    base = git(apply.repo.path, "rev-parse", f"{merge}^1")
+    apply.stub.open_pull(12, author="dana", base_sha=base, head_sha=head, base_ref="experiments")
+    apply.stub.review(12, "alice", "APPROVED", head)
+    apply.stub.merge(12, merge)
+    result = apply.run("push", merge)
+    assert result.exit_code == 1
+    assert "no merged pull request into main brought in" in result.outputs["reasons"]
 
 
 def test_a_merge_without_approval_is_refused_and_told_on_the_pull_request(apply: Apply) -> None:

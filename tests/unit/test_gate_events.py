@@ -92,7 +92,7 @@ def test_check_refuses_other_events() -> None:
 
 def test_apply_triggers() -> None:
     push = parse_apply_trigger("push", load_event("push"), None, dry_run=False)
-    assert (push.commit, push.dry_run) == (MERGE, False)
+    assert (push.commit, push.dry_run, push.default_branch) == (MERGE, False, "main")
     dispatch = parse_apply_trigger("workflow_dispatch", load_event("workflow_dispatch"), MERGE, False)
     assert (dispatch.commit, dispatch.dry_run) == (MERGE, True)  # inputs.dry_run is "true"
     typed = load_event("workflow_dispatch")
