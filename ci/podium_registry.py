@@ -34,6 +34,15 @@ class PodiumRegistry:
     def connect(cls, url: str, token: str | None = None, timeout: float = 30.0) -> PodiumRegistry:
         return cls(RegistryHttp(url, token, timeout=timeout))
 
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> PodiumRegistry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def model_state(self, model: str) -> ModelState | None:
         data = self.http.get(f"/api/v1/models/{_seg(model)}", missing_ok=True)
         if data is None:

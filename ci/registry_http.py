@@ -34,6 +34,9 @@ class RegistryHttp:
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
+    def close(self) -> None:
+        self.session.close()
+
     def get(self, path: str, params: Mapping[str, str] | None = None, *, missing_ok: bool = False) -> Any:
         """GET a JSON document; None when `missing_ok` and Podium says the resource does not exist."""
         return self._call("GET", path, params=params, missing_ok=missing_ok)

@@ -71,6 +71,9 @@ class GitHub:
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
+    def close(self) -> None:
+        self.session.close()
+
     # -- pull requests ---------------------------------------------------------------------------
     def reviews(self, number: int) -> list[Review]:
         """Every review of the pull request, in the order GitHub lists them (chronological)."""

@@ -95,7 +95,12 @@ def check(
         expected_base_sha=base_sha or None,
         expected_head_sha=head_sha or None,
     )
-    sys.exit(run_check(runner, github, registry, options, _log))
+    try:
+        code = run_check(runner, github, registry, options, _log)
+    finally:
+        github.close()
+        registry.close()
+    sys.exit(code)
 
 
 @gate.command("apply")
@@ -140,7 +145,12 @@ def apply(
         attempts=attempts,
         backoff=backoff,
     )
-    sys.exit(run_apply(runner, github, registry, options, _log))
+    try:
+        code = run_apply(runner, github, registry, options, _log)
+    finally:
+        github.close()
+        registry.close()
+    sys.exit(code)
 
 
 @gate.command("resolve")
@@ -153,9 +163,10 @@ def resolve(uri: str) -> None:
     match = _MODEL_URI.match(uri)
     if not match:
         raise click.UsageError(f"{uri!r} is not models:/<name>@<alias>")
-    registry = PodiumRegistry.connect(_require("PODIUM_URL"), os.environ.get("PODIUM_TOKEN") or None)
+    url, token = _require("PODIUM_URL"), os.environ.get("PODIUM_TOKEN") or None
     try:
-        version = registry.resolve_alias(match["model"], match["alias"])
+        with PodiumRegistry.connect(url, token) as registry:
+            version = registry.resolve_alias(match["model"], match["alias"])
     except (RegistryUnavailable, RegistryRefused) as exc:
         raise click.ClickException(str(exc)) from exc
     if version is None:
