@@ -20,7 +20,7 @@ from ci.git import GitError, GitRepository
 from ci.github.events import EventError, load_payload, parse_apply_trigger
 from ci.github.rest import GitHub, GitHubError
 from ci.github.runner import Runner, append_summary, command_text, write_outputs
-from ci.policy import POLICY_PATH, parse_policy
+from ci.policy import POLICY_PATH, Policy, parse_policy
 from ci.reconcile import Context, ModelOutcome, Outcome, reconcile
 from ci.registry_port import Registry, RegistryUnavailable
 from ci.report import cell
@@ -55,13 +55,12 @@ def run_apply(runner: Runner, github: GitHub, registry: Registry, options: Apply
     try:
         commit = git.commit(options.commit or trigger.commit or "")
         policy_text = git.read(commit, options.policy_path)
-        states, problems = _desired_states(git, commit, options.promotions_dir)
+        if policy_text is None:
+            return _stop(runner, log, f"{options.policy_path} is missing at {commit[:7]}; nothing is applied")
+        policy = parse_policy(policy_text, options.policy_path)
+        states, problems = _desired_states(git, commit, options.promotions_dir, policy)
     except GitError as exc:
         return _stop(runner, log, str(exc))
-    if policy_text is None:
-        return _stop(runner, log, f"{options.policy_path} is missing at {commit[:7]}; nothing is applied")
-    try:
-        policy = parse_policy(policy_text, options.policy_path)
     except InvalidDocument as exc:
         return _stop(runner, log, *(str(p) for p in exc.problems))
 
@@ -87,7 +86,7 @@ def run_apply(runner: Runner, github: GitHub, registry: Registry, options: Apply
 
 
 def _desired_states(
-    git: GitRepository, commit: str, directory: str
+    git: GitRepository, commit: str, directory: str, policy: Policy
 ) -> tuple[list[DesiredState], list[ModelOutcome]]:
     states: list[DesiredState] = []
     refused: list[ModelOutcome] = []
@@ -97,7 +96,7 @@ def _desired_states(
             continue
         text = git.read(commit, path) or ""
         try:
-            states.append(parse_desired_state(text, path))
+            states.append(parse_desired_state(text, path, policy.for_model(model).allowed_aliases))
         except InvalidDocument as exc:
             reasons = tuple(str(p) for p in exc.problems)
             refused.append(ModelOutcome(model, path, Outcome.REFUSED, reasons=reasons))

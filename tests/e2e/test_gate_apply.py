@@ -217,6 +217,28 @@ def test_an_invalid_promotion_file_on_main_is_refused(apply: Apply) -> None:
     )
 
 
+def test_apply_holds_files_to_the_policys_aliases(apply: Apply) -> None:
+    apply.repo.write(".github/promotion-policy.yaml", POLICY + "  allowed_aliases: [champion]\n")
+    apply.repo.write(apply.repo.file, f"model: {apply.repo.model}\naliases:\n  champion: 6\n  shadow: 7\n")
+    commit = apply.repo.commit("Add a shadow alias")
+    result = apply.run("push", commit)
+    assert result.exit_code == 1
+    assert result.outputs["reasons"] == (
+        f"{apply.repo.file}:4: aliases.shadow: alias is not managed by the policy; allowed: champion"
+    )
+
+
+def test_an_invalid_policy_stops_apply(apply: Apply) -> None:
+    apply.repo.write(".github/promotion-policy.yaml", "defaults:\n  required_approvals: many\n")
+    commit = apply.repo.commit("Break the policy")
+    result = apply.run("push", commit)
+    assert result.exit_code == 1
+    assert result.outputs["decision"] == "error"
+    assert result.outputs["reasons"] == (
+        ".github/promotion-policy.yaml:2: defaults.required_approvals: must be an integer, got the string 'many'"
+    )
+
+
 def test_registry_down_retries_then_fails(apply: Apply) -> None:
     merge = apply.merged_pull_request(7)
     apply.step.podium_url = f"http://127.0.0.1:{free_port()}"
