@@ -235,7 +235,8 @@ def test_an_invalid_policy_stops_apply(apply: Apply) -> None:
     assert result.exit_code == 1
     assert result.outputs["decision"] == "error"
     assert result.outputs["reasons"] == (
-        ".github/promotion-policy.yaml:2: defaults.required_approvals: must be an integer, got the string 'many'"
+        ".github/promotion-policy.yaml:2: defaults.required_approvals: "
+        "must be an integer, got the string 'many'"
     )
 
 
