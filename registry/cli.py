@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from registry.commands.gate import gate
 from registry.commands.promote import promote
 from registry.config import ConfigError, Settings
 from registry.db import migrate
@@ -211,6 +212,7 @@ def tokens_revoke(name: str, database_url: str | None) -> None:
 
 
 main.add_command(promote)
+main.add_command(gate)
 
 if __name__ == "__main__":
     main()

@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.fixtures.apps",
     "tests.fixtures.databases",
+    "tests.fixtures.github_stub",
     "tests.fixtures.s3",
     "tests.fixtures.servers",
 ]
