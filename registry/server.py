@@ -8,6 +8,7 @@ write waits for the client's delayed ACK, adding ~40 ms to every keep-alive requ
 
 from __future__ import annotations
 
+import secrets
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -66,4 +67,8 @@ class PodiumServer(BaseApplication):  # type: ignore[misc]
 
 
 def run(settings: Settings) -> None:
+    if not settings.secret_key:
+        # Workers fork from this process, so a key made here is one key for all of them: a UI
+        # session signed by one worker is accepted by the others (see registry/ui/session.py).
+        settings = settings.with_overrides(secret_key=secrets.token_urlsafe(32))
     PodiumServer(settings).run()
