@@ -40,6 +40,7 @@ ui = Blueprint(
 for page in (home, signin, models):
     ui.register_blueprint(page.blp)
 
+
 @ui.before_request
 def check_csrf() -> None:
     session.protect()

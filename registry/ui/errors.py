@@ -91,4 +91,4 @@ def to_sign_in() -> Response:
     """Send a browser to the sign-in page; after signing in it comes back to the page it asked for
     (a form posted without a session cannot be replayed, so that one lands on the sign-in page)."""
     target = request.full_path.rstrip("?") if request.method == "GET" else None
-    return redirect(url_for("ui.signin.form", next=target), code=302)
+    return headers.secure(make_response(redirect(url_for("ui.signin.form", next=target), code=302)))

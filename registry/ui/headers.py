@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from werkzeug.wrappers import Response
+
+R = TypeVar("R", bound=Response)
 
 # Scripts come only from the package (no inline script, no CDN); ECharts sets inline styles on the
 # elements it draws, hence 'unsafe-inline' for styles only.
@@ -13,7 +17,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def secure(response: Response) -> Response:
+def secure(response: R) -> R:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

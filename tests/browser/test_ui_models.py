@@ -174,7 +174,9 @@ def test_contributor_moves_an_alias_and_a_stage(browser: WebDriver, seeded: UiSe
     stage_form = browser.find_element(By.CSS_SELECTOR, "tr[data-version='1'] [data-testid=stage-form]")
     stage_form.find_element(By.CSS_SELECTOR, "select[name=stage] option[value=Staging]").click()
     stage_form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait(browser).until(lambda d: "is now in Staging" in d.find_element(By.CSS_SELECTOR, ".note-success").text)
+    wait(browser).until(
+        lambda d: "is now in Staging" in d.find_element(By.CSS_SELECTOR, ".note-success").text
+    )
     assert seeded.api("GET", "/models/churn/versions/1").json()["stage"] == "Staging"
 
     # A bad alias is refused with the reason, and nothing changes.
@@ -199,7 +201,10 @@ def test_form_without_csrf_token_is_refused(browser: WebDriver, seeded: UiServer
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait_for(browser, ".error-page")
     assert browser.find_element(By.CSS_SELECTOR, ".error-page").get_attribute("data-status") == "400"
-    assert "the CSRF token is missing" in browser.find_element(By.CSS_SELECTOR, "[data-testid=error-message]").text
+    assert (
+        "the CSRF token is missing"
+        in browser.find_element(By.CSS_SELECTOR, "[data-testid=error-message]").text
+    )
     shoot(browser, "csrf-refused")
     assert seeded.api("GET", "/models/no-csrf").json()["aliases"] == {}
 

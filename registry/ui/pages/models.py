@@ -197,7 +197,9 @@ def digest_summary(digest: dict[str, Any] | None) -> dict[str, Any] | None:
     """The files of a version's digest with their sha256 and size, and the totals."""
     if not isinstance(digest, dict) or not digest:
         return None
-    files = digest.get("files") if isinstance(digest.get("files"), dict) else digest
+    # Either {path: entry} or {"files": {path: entry}, "root": ...}, as the registration recorded it.
+    nested = digest.get("files")
+    files: dict[str, Any] = nested if isinstance(nested, dict) else digest
     entries = [
         {"path": path, "sha256": str(entry.get("sha256", "")), "size": entry.get("size")}
         for path, entry in sorted(files.items())
