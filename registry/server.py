@@ -8,7 +8,6 @@ write waits for the client's delayed ACK, adding ~40 ms to every keep-alive requ
 
 from __future__ import annotations
 
-import secrets
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +16,7 @@ from gunicorn.app.base import BaseApplication
 
 from registry.app import create_app
 from registry.config import Settings
+from registry.ui import session as ui_session
 
 # Hooks feature areas add (e.g. the webhook dispatcher thread), called with (server, worker).
 WorkerHook = Callable[[Any, Any, Settings], None]
@@ -67,8 +67,6 @@ class PodiumServer(BaseApplication):  # type: ignore[misc]
 
 
 def run(settings: Settings) -> None:
-    if not settings.secret_key:
-        # Workers fork from this process, so a key made here is one key for all of them: a UI
-        # session signed by one worker is accepted by the others (see registry/ui/session.py).
-        settings = settings.with_overrides(secret_key=secrets.token_urlsafe(32))
+    # Before gunicorn forks: without PODIUM_SECRET_KEY, every worker then inherits one UI session key.
+    ui_session.share_process_key()
     PodiumServer(settings).run()

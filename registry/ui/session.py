@@ -1,15 +1,22 @@
 """The UI's session cookie, its CSRF protection, and who a signed-in browser is.
 
 The session is Flask's signed cookie (not encrypted: it holds only a token's id and name, the CSRF
-token and flash messages, never a secret). Its key comes from PODIUM_SECRET_KEY. When that is unset,
-`podium server` makes a random key in its master process before gunicorn forks, so every worker of
-that server shares it (registry.server.run); sessions then last until the server restarts. Several
-servers behind one load balancer, or gunicorn started on `registry.wsgi:app` with several workers,
-must set PODIUM_SECRET_KEY: nothing else can make independent processes agree on a key without
-shared state. An app built with no key at all (tests, `flask run`) uses a key of its own process.
+token and flash messages, never a secret). It is signed with a key derived from PODIUM_SECRET_KEY.
+That variable may hold several keys separated by commas (the form the webhook secrets use for
+rotation): the first signs, the others are still accepted, so a key can be replaced without
+signing everyone out.
 
-Keys for the session and for CSRF tokens are derived from the secret with HMAC, one per purpose, so
-the same PODIUM_SECRET_KEY can serve other features without one use weakening another.
+Without PODIUM_SECRET_KEY the UI uses a random key made once per process tree: `podium server`
+calls `share_process_key()` before gunicorn forks, so all workers of one server inherit the same
+key and accept each other's sessions; sessions then end when the server restarts. Nothing else can
+make independent processes agree on a key without shared state, so several servers behind one load
+balancer (or gunicorn started on `registry.wsgi:app` with several workers) must set
+PODIUM_SECRET_KEY. The fallback key is the UI's alone: `settings.secret_key` stays unset, so
+features that must not run on a throwaway key (webhook secrets encrypted at rest) still see that
+none was configured.
+
+Keys for the session and for CSRF tokens are derived with HMAC, one per purpose, so sharing
+PODIUM_SECRET_KEY with other features never lets one use stand in for another.
 """
 
 from __future__ import annotations
@@ -42,19 +49,32 @@ BLUEPRINT = "ui"
 csrf = CSRFProtect()
 
 
+_process_key: list[str] = []
+
+
+def share_process_key() -> None:
+    """Make this process's fallback key now, so processes forked from it afterwards (gunicorn's
+    workers) all inherit the same one. Idempotent."""
+    if not _process_key:
+        _process_key.append(secrets.token_urlsafe(32))
+
+
 def derive_key(secret: str, purpose: str) -> bytes:
-    """A key for one purpose (session, csrf) derived from PODIUM_SECRET_KEY."""
+    """A key for one purpose (session, csrf) derived from one of PODIUM_SECRET_KEY's keys."""
     return hmac.new(secret.encode(), f"podium.ui.{purpose}".encode(), hashlib.sha256).digest()
 
 
-def secret_of(settings: Settings) -> str:
-    if settings.secret_key:
-        return settings.secret_key
+def secrets_of(settings: Settings) -> list[str]:
+    """The keys to sign with (first) and to accept (all): PODIUM_SECRET_KEY, else the process key."""
+    configured = [k.strip() for k in (settings.secret_key or "").split(",") if k.strip()]
+    if configured:
+        return configured
     log.warning(
-        "PODIUM_SECRET_KEY is not set: UI sessions are signed with a key of this process only. "
-        "Set PODIUM_SECRET_KEY when several processes serve the UI."
+        "PODIUM_SECRET_KEY is not set: UI sessions are signed with a key made when this server "
+        "started and end when it restarts. Set PODIUM_SECRET_KEY when several servers serve the UI."
     )
-    return secrets.token_urlsafe(32)
+    share_process_key()
+    return list(_process_key)
 
 
 def cookie_secure_setting(settings: Settings) -> bool:
@@ -72,10 +92,12 @@ class SessionCookies(SecureCookieSessionInterface):
 
 def configure(app: Flask, settings: Settings) -> None:
     """Session cookie and CSRF settings for the app (called once by `registry.ui.install`)."""
-    secret = secret_of(settings)
-    app.secret_key = derive_key(secret, "session")
+    keys = secrets_of(settings)
+    app.secret_key = derive_key(keys[0], "session")
     app.session_interface = SessionCookies()
     app.config.update(
+        # Sessions signed with an older key of PODIUM_SECRET_KEY stay valid during a rotation.
+        SECRET_KEY_FALLBACKS=[derive_key(k, "session") for k in keys[1:]],
         SESSION_COOKIE_NAME=COOKIE_NAME,
         SESSION_COOKIE_HTTPONLY=True,
         # Lax, not Strict: a link to a model page from chat or a pull request should open signed
@@ -86,7 +108,7 @@ def configure(app: Flask, settings: Settings) -> None:
         # Flask-WTF's CSRFProtect checks only the UI's routes (see `protect`): the APIs take bearer
         # tokens, which a browser never sends by itself, so they need no CSRF token.
         WTF_CSRF_CHECK_DEFAULT=False,
-        WTF_CSRF_SECRET_KEY=derive_key(secret, "csrf"),
+        WTF_CSRF_SECRET_KEY=derive_key(keys[0], "csrf"),
         # The token lives as long as the session it belongs to.
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=True,

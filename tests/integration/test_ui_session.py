@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -12,6 +13,7 @@ from registry.app import create_app
 from registry.domain.identity import SYSTEM, Role
 from registry.runtime import Runtime
 from registry.services import models, tokens
+from registry.ui import session as ui_session
 from registry.ui.headers import CONTENT_SECURITY_POLICY
 from registry.ui.pages.signin import safe_next
 from tests.fixtures.apps import TokenMaker
@@ -274,3 +276,50 @@ def test_readers_cannot_post_writes(secured_app: Flask, make_token: TokenMaker, 
     assert "This needs the contributor role" in html
     assert "<html" in html
     assert models.get_registered_model(runtime.uow(SYSTEM), "m").aliases == {}
+
+
+def test_every_ui_write_route_needs_the_csrf_token(secured_app: Flask, make_token: TokenMaker) -> None:
+    """A walk over the UI's routes, so pages added later are held to the same rule."""
+    client = secured_app.test_client()
+    assert sign_in(client, make_token("ada", Role.ADMIN)).status_code == 303
+    writes = 0
+    for rule in secured_app.url_map.iter_rules():
+        if not rule.endpoint.startswith("ui."):
+            continue
+        url = re.sub(
+            r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: "1" if m.group(1) == "version" else "x1", rule.rule
+        )
+        for method in sorted((rule.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}):
+            r = client.open(url, method=method, data={"anything": "1"})
+            assert r.status_code == 400, f"{method} {url} answered {r.status_code} without a CSRF token"
+            assert "CSRF token is missing" in r.get_data(as_text=True)
+            writes += 1
+    assert writes >= 6
+
+
+def test_a_key_can_be_rotated_without_signing_everyone_out(runtime: Runtime, make_token: TokenMaker) -> None:
+    secret = make_token("rita", Role.READER)
+
+    def app_with(key: str) -> Flask:
+        settings = replace(runtime.settings, auth=True, secret_key=key)
+        return create_app(runtime=Runtime(settings, runtime.database, runtime.store))
+
+    old = app_with("old-" + "k" * 32)
+    client = old.test_client()
+    assert sign_in(client, secret).status_code == 303
+    cookie = client.get_cookie("podium_session")
+    assert cookie is not None
+    for key, status in (("new-" + "k" * 32 + ", old-" + "k" * 32, 200), ("new-" + "k" * 32, 302)):
+        other = app_with(key).test_client()
+        other.set_cookie("podium_session", cookie.value)
+        assert other.get("/models").status_code == status, key
+
+
+def test_without_a_configured_key_the_ui_leaves_the_setting_unset(secured_app: Flask) -> None:
+    """The fallback key is the UI's alone: features that must not run on a throwaway key (webhook
+    secrets encrypted at rest) still see that no PODIUM_SECRET_KEY was configured."""
+    runtime: Runtime = secured_app.extensions["podium"]
+    assert runtime.settings.secret_key is None
+    assert secured_app.secret_key
+    ui_session.share_process_key()
+    assert ui_session.secrets_of(runtime.settings) == ui_session.secrets_of(runtime.settings)
