@@ -84,6 +84,7 @@ def shoot(driver: WebDriver, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     width, height = driver.get_window_size()["width"], driver.get_window_size()["height"]
+    driver.execute_script("window.scrollTo(0, 0)")
     full = int(driver.execute_script("return document.documentElement.scrollHeight"))
     driver.set_window_size(width, max(height, min(full + 120, 4000)))
     driver.save_screenshot(str(path))

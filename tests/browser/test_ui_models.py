@@ -171,7 +171,9 @@ def test_contributor_moves_an_alias_and_a_stage(browser: WebDriver, seeded: UiSe
     assert "@champion now points at version 2" in browser.find_element(By.CSS_SELECTOR, ".note-success").text
     assert seeded.api("GET", "/models/churn/aliases/champion").json()["version"] == 2
 
+    browser.find_element(By.CSS_SELECTOR, "tr[data-version='1'] [data-testid=move-stage]").click()
     stage_form = browser.find_element(By.CSS_SELECTOR, "tr[data-version='1'] [data-testid=stage-form]")
+    shoot(browser, "model-page-move-stage")
     stage_form.find_element(By.CSS_SELECTOR, "select[name=stage] option[value=Staging]").click()
     stage_form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait(browser).until(
