@@ -37,7 +37,20 @@ class Sort:
 
 
 @dataclass(frozen=True)
+class ListingPage:
+    """The page a listing belongs to: its endpoint and URL values (links and the search form go
+    there, also when the listing is shown in answer to a form posted elsewhere)."""
+
+    endpoint: str
+    values: tuple[tuple[str, Any], ...] = ()
+
+    def url(self, **params: Any) -> str:
+        return url_for(self.endpoint, **dict(self.values), **params)
+
+
+@dataclass(frozen=True)
 class Listing:
+    page: ListingPage
     sorts: tuple[Sort, ...]
     sort: str
     descending: bool
@@ -49,6 +62,7 @@ class Listing:
     @classmethod
     def from_request(
         cls,
+        page: ListingPage,
         sorts: tuple[Sort, ...],
         default_sort: str,
         default_descending: bool = False,
@@ -73,6 +87,7 @@ class Listing:
         raw_start = args.get("start") or "1"
         start = int(raw_start) if raw_start.isdigit() and int(raw_start) > 0 else 1
         return cls(
+            page=page,
             sorts=sorts,
             sort=sort,
             descending=descending,
@@ -83,9 +98,11 @@ class Listing:
         )
 
     @classmethod
-    def default(cls, sorts: tuple[Sort, ...], sort: str, descending: bool = False) -> Listing:
+    def default(
+        cls, page: ListingPage, sorts: tuple[Sort, ...], sort: str, descending: bool = False
+    ) -> Listing:
         """The listing a page falls back to when the query string could not be read."""
-        return cls(sorts, sort, descending, DEFAULT_PAGE_SIZE, "", None, 1)
+        return cls(page, sorts, sort, descending, DEFAULT_PAGE_SIZE, "", None, 1)
 
     @property
     def order_by(self) -> list[str]:
@@ -109,8 +126,11 @@ class Listing:
 
     def url(self, **changes: Any) -> str:
         """A link to this page with `changes` applied; sorting or filtering starts at the first page."""
-        assert request.endpoint is not None
-        return url_for(request.endpoint, **(request.view_args or {}), **self.params(**changes))
+        return self.page.url(**self.params(**changes))
+
+    def action(self) -> str:
+        """Where the search form goes (its fields carry the rest)."""
+        return self.page.url()
 
     def sort_url(self, key: str) -> str:
         """The link behind a column header: sort by it, or flip the direction if it is the sort."""

@@ -233,6 +233,9 @@ def test_bad_forms_name_the_problem_and_change_nothing(
     assert fragment in html
     assert 'data-testid="error"' in html
     assert 'data-testid="versions-table"' in html
+    # Shown at the form's URL, the page's links and search still lead to the model page.
+    assert 'class="search" method="get" action="/models/m"' in html
+    assert 'href="/models/m?sort=version&amp;dir=asc"' in html
     assert models.get_registered_model(system(), "m") == before
 
 

@@ -25,7 +25,7 @@ from registry.domain.stages import ALL_STAGES, Stage
 from registry.services import aliases, models, versions
 from registry.ui.errors import status_of
 from registry.ui.layout import url_if
-from registry.ui.listing import Listing, Sort
+from registry.ui.listing import Listing, ListingPage, Sort
 
 blp = Blueprint("models", __name__)
 
@@ -40,6 +40,7 @@ VERSION_SORTS = (
     Sort("updated", "last_updated_timestamp", "Last updated", descending_first=True),
 )
 Rendered = tuple[str, int]
+LIST_PAGE = ListingPage("ui.models.index")
 STAGE_COLOURS = {
     Stage.NONE: "#8792a2",
     Stage.STAGING: "#d9a404",
@@ -56,9 +57,9 @@ def index() -> Rendered:
     status = 200
     page: Page[RegisteredModel] = Page([])
     try:
-        listing = Listing.from_request(MODEL_SORTS, default_sort="name")
+        listing = Listing.from_request(LIST_PAGE, MODEL_SORTS, default_sort="name")
     except InvalidParameter as exc:
-        listing = Listing.default(MODEL_SORTS, "name")
+        listing = Listing.default(LIST_PAGE, MODEL_SORTS, "name")
         error, status = exc.message, 400
     else:
         try:
@@ -85,14 +86,20 @@ def index() -> Rendered:
 def model(name: str) -> Rendered:
     """A model: its description, tags and aliases, and its versions (sortable, filterable, paged)."""
     try:
-        listing = Listing.from_request(VERSION_SORTS, default_sort="version", default_descending=True)
+        listing = Listing.from_request(
+            _model_page(name), VERSION_SORTS, default_sort="version", default_descending=True
+        )
     except InvalidParameter as exc:
-        return model_page(name, _default_versions(), error=exc.message, status=400)
+        return model_page(name, _default_versions(name), error=exc.message, status=400)
     return model_page(name, listing)
 
 
-def _default_versions() -> Listing:
-    return Listing.default(VERSION_SORTS, "version", descending=True)
+def _model_page(name: str) -> ListingPage:
+    return ListingPage("ui.models.model", (("name", name),))
+
+
+def _default_versions(name: str) -> Listing:
+    return Listing.default(_model_page(name), VERSION_SORTS, "version", descending=True)
 
 
 def model_page(name: str, listing: Listing, error: str | None = None, status: int = 200) -> Rendered:
@@ -137,7 +144,7 @@ def _act(name: str, action: Callable[[], str]) -> Response | Rendered:
     except Unauthenticated:
         raise
     except PodiumError as exc:
-        return model_page(name, _default_versions(), error=exc.message, status=status_of(exc))
+        return model_page(name, _default_versions(name), error=exc.message, status=status_of(exc))
     flash(note, "success")
     return redirect(url_for(".model", name=name), 303)
 
