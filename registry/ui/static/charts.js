@@ -80,13 +80,36 @@
     return (n < 10 ? "0" : "") + n;
   }
 
-  function timeLabel(ms) {
-    var d = new Date(ms);
-    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + "\n" +
-      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+  // Time labels in UTC with the precision the data's span needs (seconds for a short burst of
+  // registrations, days for a model's life).
+  function timeLabeller(span) {
+    return function (ms) {
+      var d = new Date(ms);
+      var day = d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate());
+      var minutes = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+      if (span < 3600 * 1000) {
+        return minutes + ":" + pad(d.getUTCSeconds());
+      }
+      return span < 30 * 24 * 3600 * 1000 ? day + "\n" + minutes : day;
+    };
   }
 
-  function axis(spec, fallback) {
+  function spanOf(series, index) {
+    var low = Infinity;
+    var high = -Infinity;
+    series.forEach(function (s) {
+      (s.points || []).forEach(function (p) {
+        var v = Array.isArray(p) ? p[index] : (index === 0 ? p.x : p.y);
+        if (typeof v === "number") {
+          low = Math.min(low, v);
+          high = Math.max(high, v);
+        }
+      });
+    });
+    return high >= low ? high - low : 0;
+  }
+
+  function axis(spec, fallback, span) {
     spec = spec || {};
     var type = spec.type || fallback || "value";
     var result = {
@@ -103,7 +126,7 @@
     if (type === "time") {
       // Room at both ends, so the first and last points are not cut in half by the frame.
       result.boundaryGap = ["4%", "4%"];
-      result.axisLabel.formatter = timeLabel;
+      result.axisLabel.formatter = timeLabeller(span || 0);
       result.axisLabel.lineHeight = 15;
     }
     if (spec.integer) {
@@ -149,8 +172,8 @@
             escapeHtml((data.y && data.y.label) || "y") + ": " + escapeHtml(formatValue(v[1], yType));
         }
       },
-      xAxis: axis(data.x),
-      yAxis: axis(data.y),
+      xAxis: axis(data.x, "value", spanOf(series, 0)),
+      yAxis: axis(data.y, "value", spanOf(series, 1)),
       series: series.map(function (s) {
         return {
           name: s.name,
@@ -269,8 +292,8 @@
           }).join("<br>");
         }
       },
-      xAxis: axis(data.x),
-      yAxis: axis(data.y),
+      xAxis: axis(data.x, "value", spanOf(series, 0)),
+      yAxis: axis(data.y, "value", spanOf(series, 1)),
       dataZoom: [{type: "inside"}, {type: "slider", height: 18, bottom: 8}],
       series: series.map(function (s) {
         var points = s.points || [];
