@@ -23,8 +23,20 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 serve: $(VENV)/.runtime
 	$(BIN)/podium server
 
-test: $(VENV)/.dev lint-workflows
+# Debian's headless Chromium and its driver for tests/browser, installed once when missing (the
+# machines run as root). Outside CI a failed install only warns: the browser tests then skip.
+browsers:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	  echo "Installing chromium and chromium-driver for the browser tests..."; \
+	  if { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	       chromium chromium-driver; } >.browsers-install.log 2>&1; then rm -f .browsers-install.log; \
+	  else cat .browsers-install.log; \
+	    if [ -n "$$CI" ]; then exit 1; else echo "warning: no Chromium; browser tests will skip"; fi; fi; \
+	fi
+
+test: $(VENV)/.dev browsers lint-workflows
 	$(BIN)/ruff check registry webhooks ci tests benchmarks
+	$(BIN)/ruff format --check registry webhooks ci tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -12,6 +12,8 @@ from registry.api.native import errors as native_errors
 from registry.api.native import install as install_native
 from registry.config import Settings
 from registry.runtime import Runtime
+from registry.ui import install as install_ui
+from registry.ui import session as ui_session
 
 # Request bodies larger than this are refused before a view reads them (artifact uploads stream
 # and are limited separately by the artifact proxy).
@@ -30,6 +32,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     router = ErrorRouter(fallback=native_errors.render)
     router.install(app)
-    auth.install(app, runtime, identity_sources=[])
+    auth.install(app, runtime, identity_sources=[ui_session.identity])
     install_native(app, router)
+    install_ui(app, runtime, router)
     return app

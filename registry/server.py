@@ -16,6 +16,7 @@ from gunicorn.app.base import BaseApplication
 
 from registry.app import create_app
 from registry.config import Settings
+from registry.ui import session as ui_session
 
 # Hooks feature areas add (e.g. the webhook dispatcher thread), called with (server, worker).
 WorkerHook = Callable[[Any, Any, Settings], None]
@@ -66,4 +67,6 @@ class PodiumServer(BaseApplication):  # type: ignore[misc]
 
 
 def run(settings: Settings) -> None:
+    # Before gunicorn forks: without PODIUM_SECRET_KEY, every worker then inherits one UI session key.
+    ui_session.share_process_key()
     PodiumServer(settings).run()

@@ -13,7 +13,12 @@ from registry.services import tokens
 from tests.fixtures.apps import TokenMaker
 
 # The only routes an anonymous caller may reach. Keep this list short and explained.
-PUBLIC_ROUTES = {"/health"}  # load balancers and probes carry no token
+PUBLIC_ROUTES = {
+    "/health",  # load balancers and probes carry no token
+    "/signin",  # the UI's sign-in form: how a browser presents its token
+    "/ui/static/<path:filename>",  # the UI's CSS, scripts and charting library: no registry data
+    "/",  # the UI's front door: only redirects to a page, which then asks for a sign-in
+}
 
 
 def concrete(rule: str) -> str:
@@ -24,6 +29,7 @@ def concrete(rule: str) -> str:
 def test_every_route_refuses_anonymous_callers(secured_app: Flask) -> None:
     client = secured_app.test_client()
     checked = 0
+    pages = 0
     for rule in secured_app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
@@ -34,9 +40,16 @@ def test_every_route_refuses_anonymous_callers(secured_app: Flask) -> None:
                 assert r.status_code != 401, url
                 continue
             checked += 1
+            if rule.endpoint.startswith("ui.") and not rule.rule.startswith("/api/"):
+                # The UI's HTML pages send a browser to the sign-in form instead of a bare 401.
+                pages += 1
+                assert r.status_code == 302, f"{method} {url} answered {r.status_code} to an anonymous call"
+                assert r.headers["Location"].startswith("/signin"), f"{method} {url} led elsewhere"
+                continue
             assert r.status_code == 401, f"{method} {url} answered {r.status_code} to an anonymous call"
             assert r.headers.get("WWW-Authenticate")
-    assert checked >= 20
+    assert checked - pages >= 20
+    assert pages >= 5
 
 
 def test_roles_and_credentials(secured_app: Flask, make_token: TokenMaker, runtime: Runtime) -> None:
