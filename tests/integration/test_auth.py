@@ -10,15 +10,8 @@ from flask import Flask
 from registry.domain.identity import SYSTEM, Role
 from registry.runtime import Runtime
 from registry.services import tokens
-from tests.fixtures.apps import TokenMaker
+from tests.fixtures.apps import PUBLIC_ROUTES, TokenMaker
 
-# The only routes an anonymous caller may reach. Keep this list short and explained.
-PUBLIC_ROUTES = {
-    "/health",  # load balancers and probes carry no token
-    "/signin",  # the UI's sign-in form: how a browser presents its token
-    "/ui/static/<path:filename>",  # the UI's CSS, scripts and charting library: no registry data
-    "/",  # the UI's front door: only redirects to a page, which then asks for a sign-in
-}
 
 
 def concrete(rule: str) -> str:
