@@ -13,7 +13,6 @@ from registry.services import tokens
 from tests.fixtures.apps import PUBLIC_ROUTES, TokenMaker
 
 
-
 def concrete(rule: str) -> str:
     """A URL for a rule, with a plausible value for each placeholder."""
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: "x1" if m.group(1) != "version" else "1", rule)
