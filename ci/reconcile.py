@@ -139,7 +139,8 @@ def _model(
             for r in (approvals.reviews if approvals is not None else ())
         ),
     )
-    comment = f"{desired.path} at {context.commit[:7]} (pull request #{pr.number})"
+    # The pull request's URL in the comment too: `podium promote history` shows comments.
+    comment = f"{desired.path} at {context.commit[:7]} ({pr.html_url or f'pull request #{pr.number}'})"
     if desired.reason:
         comment += f": {desired.reason}"
     done: list[Change] = []

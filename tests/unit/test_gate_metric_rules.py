@@ -126,27 +126,30 @@ def test_several_rules_each_get_an_outcome() -> None:
 
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
-maybe = st.one_of(st.none(), finite, st.sampled_from([math.nan, math.inf, -math.inf]))
+unusable = st.sampled_from([None, math.nan, math.inf, -math.inf])
 
 
-@given(
-    direction=st.sampled_from(list(Direction)),
-    bound=st.one_of(st.none(), finite),
-    tolerance=st.floats(min_value=0, max_value=1e3, allow_nan=False),
-    new=maybe,
-    old=maybe,
-    has_holder=st.booleans(),
-)
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[float | None, float | None, float | None, float]:
+    """(new, old, bound, tolerance) with new and the bound near `old` and `old ± tolerance`, where
+    the verdict flips, and now and then a missing or non-finite value."""
+    old = draw(st.floats(min_value=-1e4, max_value=1e4, allow_nan=False))
+    tolerance = draw(st.sampled_from([0.0, 0.01, 0.1, 0.5, 3.0]))
+    near = st.builds(lambda k: old + k * tolerance, st.sampled_from([-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2]))
+    new = draw(st.one_of(near, finite, unusable))
+    bound = draw(st.one_of(st.none(), near, finite))
+    return new, draw(st.one_of(st.just(old), unusable)), bound, tolerance
+
+
+@given(direction=st.sampled_from(list(Direction)), case=cases(), has_holder=st.booleans())
 def test_a_file_rule_decides_as_the_registry_policy_rules_it_stands_for(
     direction: Direction,
-    bound: float | None,
-    tolerance: float,
-    new: float | None,
-    old: float | None,
+    case: tuple[float | None, float | None, float | None, float],
     has_holder: bool,
 ) -> None:
     """README: `{direction: higher, min: m, tolerance: t}` means the registry rules `x >= m` and
     `x >= current - t` (lower: `x <= m`, `x <= current + t`), as `podium promote policy set` takes them."""
+    new, old, bound, tolerance = case
     higher = direction is Direction.HIGHER
     rule = MetricRule(
         "x",
