@@ -94,9 +94,11 @@ def test_refusals_carry_podiums_message(podium: PodiumProcess) -> None:
         assert caught.value.status == 400
         assert "Podium answered 400 to GET version 0 of" in str(caught.value)
     # A wrong base URL reaches no Podium route: never mistaken for "the model does not exist".
-    with PodiumRegistry.connect(f"{podium.url}/not-podium") as wrong:
-        with pytest.raises((RegistryRefused, RegistryUnavailable)):
-            wrong.model_state(model)
+    with (
+        PodiumRegistry.connect(f"{podium.url}/not-podium") as wrong,
+        pytest.raises((RegistryRefused, RegistryUnavailable)),
+    ):
+        wrong.model_state(model)
 
 
 def resolve(podium_url: str, *args: str) -> subprocess.CompletedProcess[str]:
