@@ -395,6 +395,33 @@ def test_apply_writes_through_a_promotion_request_with_the_pr_evidence_and_is_id
     assert PR_URL in shown.stdout
 
 
+def test_an_unprotected_stage_moves_through_a_request_too(merge: Merge) -> None:
+    """No Podium policy and a target the file does not gate (Staging): no approvals are needed, the
+    metric rules still apply, and the move is still a promotion request with the pull request."""
+    podium, model = merge.podium, merge.model
+    path = merge.repo / "promotions" / f"{model}.yaml"
+    git(merge.repo, "checkout", "-q", "-b", "stage-2")
+    path.write_text(path.read_text() + "stages:\n  Staging: 2\n")
+    git(merge.repo, "commit", "-q", "-am", "Stage v2")
+    head = git(merge.repo, "rev-parse", "HEAD")
+    git(merge.repo, "checkout", "-q", "main")
+    git(merge.repo, "merge", "-q", "--no-ff", "-m", "Merge pull request #12", head)
+    commit = git(merge.repo, "rev-parse", "HEAD")
+    merge.stub.open_pull(
+        12, author="dana", base_sha=git(merge.repo, "rev-parse", f"{commit}^1"), head_sha=head
+    )
+    merge.stub.merge(12, commit)
+
+    for changed in ("true", "false"):
+        result = merge.apply(commit)
+        assert result.exit_code == 0, result.log
+        assert result.outputs["changed"] == changed
+    assert podium.api("GET", f"/models/{model}/versions/2")["stage"] == "Staging"
+    [request] = podium.promotions(model)
+    assert (request["target"], request["status"], request["approvals"]) == ("stage:Staging", "applied", [])
+    assert request["evidence"]["url"] == PR_URL
+
+
 def test_the_promoter_cannot_move_the_protected_alias_directly(merge: Merge) -> None:
     """Why apply goes through a promotion request: a direct move of a protected alias is refused."""
     merge.podium.protect(merge.model)
