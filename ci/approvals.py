@@ -63,6 +63,8 @@ class ApprovalTally:
     approvers: tuple[str, ...]
     excluded: tuple[Exclusion, ...] = ()
     blocking: tuple[str, ...] = ()
+    # The counted reviews themselves: apply hands them to Podium as external approvals (with URLs).
+    reviews: tuple[Review, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -86,6 +88,7 @@ def tally_approvals(reviews: Iterable[Review], *, author: str, head_sha: str, ru
         if review.state in _DECIDING:
             latest[review.login.lower()] = review
     approvers: list[str] = []
+    counted: list[Review] = []
     excluded: list[Exclusion] = []
     blocking: list[str] = []
     for review in sorted(latest.values(), key=lambda r: r.login.lower()):
@@ -106,7 +109,10 @@ def tally_approvals(reviews: Iterable[Review], *, author: str, head_sha: str, ru
             excluded.append(Exclusion(review.login, f"approved an older commit ({stale})"))
         else:
             approvers.append(review.login)
-    return ApprovalTally(rules.required_approvals, tuple(approvers), tuple(excluded), tuple(blocking))
+            counted.append(review)
+    return ApprovalTally(
+        rules.required_approvals, tuple(approvers), tuple(excluded), tuple(blocking), tuple(counted)
+    )
 
 
 def _ineligible(review: Review, author: str, rules: Rules) -> str | None:

@@ -2,7 +2,8 @@
 
 `judge_change` is pure (versions and metrics in, assessment out); `assess_change` fetches its inputs
 through the `Registry` port. Both `podium gate check` and `podium gate apply` use them, so the pull
-request and the merge are judged by the same rules.
+request and the merge are judged by the same rules. Metric rules are judged by the registry's own
+evaluator (`registry.domain.gate.evaluate`), the one Podium runs when it applies a promotion request.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ci.approvals import ApprovalTally
-from ci.metric_rules import MetricOutcome, evaluate_metric_rules
+from ci.metric_rules import MetricOutcome, MetricRule, metric_outcome
 from ci.policy import Rules
 from ci.registry_port import Registry, VersionInfo
 from ci.targets import Change, Target, TargetKind
+from registry.domain.gate import evaluate
 from registry.domain.stages import Stage
 
 
@@ -69,10 +71,17 @@ def judge_change(
                 f"tag {rules.compare_tag} differs (v{candidate.version}: {mine or 'unset'}, "
                 f"v{holder.version}: {theirs or 'unset'}); scores from different evaluations do not compare"
             )
-    outcomes = evaluate_metric_rules(
-        rules.metrics, candidate_metrics, holder_metrics if holder is not None else None
-    )
-    return ChangeAssessment(change, holder_number, tuple(problems), tuple(outcomes), tuple(notes))
+    outcomes = judge_metrics(rules.metrics, candidate_metrics, holder_metrics if holder is not None else None)
+    return ChangeAssessment(change, holder_number, tuple(problems), outcomes, tuple(notes))
+
+
+def judge_metrics(
+    rules: Sequence[MetricRule], candidate: Mapping[str, float], holder: Mapping[str, float] | None
+) -> tuple[MetricOutcome, ...]:
+    """Each file rule judged by the registry's evaluator; `holder` is None when nothing holds the
+    target (then only the absolute bounds apply, as in Podium)."""
+    judged = ((rule, evaluate(rule.gate_rules(), candidate, holder)) for rule in rules)
+    return tuple(metric_outcome(rule, result, candidate, holder) for rule, result in judged)
 
 
 def holds(target: Target, candidate: VersionInfo, holder: VersionInfo | None) -> bool:

@@ -1,22 +1,27 @@
-"""Metric rules: absolute bounds, and no regression beyond a tolerance against the current holder.
+"""The policy file's metric rules, judged by the registry's own evaluator.
 
-A pure function of numbers. DESIGN.md §3 wants the gate and the registry to judge alike, so when the
-governance rules land in `registry.domain`, `evaluate_metric_rules` is the one function to replace with
-the registry's evaluator (same inputs: rules, candidate metrics, holder metrics or None).
+`.github/promotion-policy.yaml` writes one rule per metric: `{direction, min, max, tolerance}`. This
+module owns only that format: it translates each rule into the registry's rules
+(`registry.domain.gate`: `at_least`, `at_most`, `no_worse_than_current`), and words the registry's
+verdict per metric for the pull-request comment. It judges nothing itself: `ci.decision` hands the
+translated rules to `registry.domain.gate.evaluate`, the function Podium runs when it applies a
+promotion request (DESIGN.md §3), so the gate and the registry cannot disagree on a number.
 
 `tolerance` is an allowed *regression*: higher-is-better passes when `new ≥ holder - tolerance`,
 lower-is-better when `new ≤ holder + tolerance`. (MLflow's `min_absolute_change` means the opposite, a
-required improvement, so Podium does not reuse that name.) Equality passes. A metric that is missing,
-NaN or infinite on the candidate fails; the same on the holder makes the comparison impossible, which
-fails too: the remedy is a reviewed policy change, not a silent pass.
+required improvement, so Podium does not reuse that name.) Equality passes, compared as the decimals
+people write. A metric that is missing, NaN or infinite on the candidate fails; the same on the
+holder makes the comparison impossible, which fails too: the remedy is a reviewed policy change.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+
+from registry.domain import gate
 
 
 class Direction(StrEnum):
@@ -34,6 +39,21 @@ class MetricRule:
     maximum: float | None = None
     tolerance: float = 0.0
 
+    def gate_rules(self) -> tuple[gate.MetricRule, ...]:
+        """The registry's rules this file rule stands for: its bounds, then the holder comparison
+        (`r2 >= 0.8`, `r2 >= current - 0.01`), which the registry skips when nothing holds the target."""
+        rules: list[gate.MetricRule] = []
+        if self.minimum is not None:
+            rules.append(gate.at_least(self.metric, self.minimum))
+        if self.maximum is not None:
+            rules.append(gate.at_most(self.metric, self.maximum))
+        rules.append(
+            gate.no_worse_than_current(
+                self.metric, higher_is_better=self.direction is Direction.HIGHER, tolerance=self.tolerance
+            )
+        )
+        return tuple(rules)
+
 
 @dataclass(frozen=True)
 class MetricOutcome:
@@ -47,64 +67,58 @@ class MetricOutcome:
     reason: str = ""
 
 
-def evaluate_metric_rules(
-    rules: Sequence[MetricRule],
+def metric_outcome(
+    rule: MetricRule,
+    result: gate.GateResult,
     candidate: Mapping[str, float],
     holder: Mapping[str, float] | None,
-) -> list[MetricOutcome]:
-    """Judge the candidate's metrics. `holder` is None when nothing holds the target yet."""
-    return [_evaluate(rule, candidate, holder) for rule in rules]
-
-
-def _evaluate(
-    rule: MetricRule, candidate: Mapping[str, float], holder: Mapping[str, float] | None
 ) -> MetricOutcome:
+    """One row of the comment's table from the registry's `result` for `rule.gate_rules()`.
+    `holder` is None when nothing holds the target (only the bounds were judged)."""
     new = candidate.get(rule.metric)
     old = holder.get(rule.metric) if holder is not None else None
-    parts: list[str] = []
-    failures: list[str] = []
-    if rule.minimum is not None:
-        parts.append(f"≥ {_fmt(rule.minimum)}")
-    if rule.maximum is not None:
-        parts.append(f"≤ {_fmt(rule.maximum)}")
-    if holder is not None:
-        sign, op = ("-", "≥") if rule.direction is Direction.HIGHER else ("+", "≤")
-        holder_text = _fmt(old) if old is not None and math.isfinite(old) else "holder"
-        parts.append(f"{op} {holder_text} {sign} {_fmt(rule.tolerance)}")
-    text = " and ".join(parts) or f"{rule.direction.value} is better (no bound)"
+    parts = [_rule_text(o, holder is not None) for o in result.outcomes]
+    text = " and ".join(p for p in parts if p) or f"{rule.direction.value} is better (no bound)"
+    reasons = dict.fromkeys(_explain(o, new, old) for o in result.failures)
+    return MetricOutcome(rule.metric, new, old, text, result.passed, "; ".join(reasons))
 
-    if new is None:
-        return MetricOutcome(rule.metric, None, old, text, False, "missing on the candidate")
-    if not math.isfinite(new):
-        return MetricOutcome(rule.metric, new, old, text, False, f"candidate value is {new}")
-    if rule.minimum is not None and not _at_least(new, rule.minimum):
-        failures.append(f"{_fmt(new)} is below the minimum {_fmt(rule.minimum)}")
-    if rule.maximum is not None and not _at_least(rule.maximum, new):
-        failures.append(f"{_fmt(new)} is above the maximum {_fmt(rule.maximum)}")
-    if holder is not None:
+
+_SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+
+
+def _rule_text(outcome: gate.RuleOutcome, has_holder: bool) -> str:
+    rule = outcome.rule
+    symbol = _SYMBOLS[rule.op]
+    if not rule.relative:
+        return f"{symbol} {_fmt(float(rule.value))}"
+    if not has_holder:
+        return ""
+    held = outcome.current_value
+    sign = "-" if rule.higher_is_better else "+"
+    return f"{symbol} {_fmt(held) if held is not None else 'holder'} {sign} {_fmt(abs(float(rule.value)))}"
+
+
+def _explain(outcome: gate.RuleOutcome, new: float | None, old: float | None) -> str:
+    """Why a rule failed, in the comment's words, from the numbers the registry compared."""
+    rule = outcome.rule
+    value = outcome.candidate_value
+    if value is None:
+        return "missing on the candidate" if new is None else f"candidate value is {new}"
+    if not rule.relative:
+        limit = "below the minimum" if rule.higher_is_better else "above the maximum"
+        return f"{_fmt(value)} is {limit} {_fmt(float(rule.value))}"
+    held = outcome.current_value
+    if held is None:
         if old is None:
-            failures.append("missing on the current holder, so the comparison is impossible")
-        elif not math.isfinite(old):
-            failures.append(f"the current holder's value is {old}, so the comparison is impossible")
-        elif not _within_tolerance(rule, new, old):
-            failures.append(
-                f"{_fmt(new)} is worse than the holder's {_fmt(old)} by more than {_fmt(rule.tolerance)}"
-            )
-    return MetricOutcome(rule.metric, new, old, text, not failures, "; ".join(failures))
-
-
-def _within_tolerance(rule: MetricRule, new: float, old: float) -> bool:
-    if rule.direction is Direction.HIGHER:
-        return _at_least(new, old - rule.tolerance)
-    return _at_least(old + rule.tolerance, new)
-
-
-def _at_least(value: float, bound: float) -> bool:
-    """`value ≥ bound`, where a difference of float rounding (0.905 - 0.01) still counts as equal."""
-    return value >= bound or math.isclose(value, bound, rel_tol=1e-9, abs_tol=1e-12)
+            return "missing on the current holder, so the comparison is impossible"
+        return f"the current holder's value is {old}, so the comparison is impossible"
+    tolerance = _fmt(abs(float(rule.value)))
+    return f"{_fmt(value)} is worse than the holder's {_fmt(held)} by more than {tolerance}"
 
 
 def _fmt(value: float | None) -> str:
     if value is None:
         return "—"
+    if not math.isfinite(value):
+        return str(value)
     return f"{value:.6g}"

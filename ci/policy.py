@@ -18,7 +18,9 @@ models:
 ```
 
 The gate reads this file from the pull request's base commit and apply from the default branch, so a
-pull request cannot loosen the policy that judges it.
+pull request cannot loosen the policy that judges it. Podium enforces its own policy on top, on the
+promotion request apply sends: the stricter of the two wins (README, "The policy file and Podium's
+policy"). Metric rules are judged by Podium's evaluator (`ci.metric_rules`).
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 For each model whose aliases or stages differ from its file: find the pull request that last changed
 the file (a direct push has none and is refused), re-check that pull request's approvals on its final
 head and the metric rules against the current holder, with the default branch's policy, then move each
-differing target through a promotion request that carries the GitHub evidence. Equal targets are left
-alone, so a second run writes nothing; every write is "set to the desired version", so a partial run
-followed by a re-run is harmless.
+differing target through a promotion request that carries the GitHub evidence (the pull request, its
+head commit, its author and the approvals counted). Podium judges that request against its own policy
+too, and refuses what it does not allow; apply reports that refusal and leaves the request pending.
+Equal targets are left alone, so a second run writes nothing; every write is "set to the desired
+version", so a partial run followed by a re-run is harmless.
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ from ci.git import GitError, GitRepository
 from ci.github.events import PullRequest
 from ci.github.rest import GitHub, GitHubError
 from ci.policy import Policy
-from ci.registry_port import Evidence, ModelState, Registry, RegistryRefused
+from ci.registry_port import Evidence, ExternalApproval, ModelState, Registry, RegistryRefused
 from ci.targets import Change, Target, TargetKind
+
+# Podium keeps at most this many characters of a promotion request's comment.
+MAX_COMMENT = 5000
 
 
 class Outcome(StrEnum):
@@ -125,21 +130,56 @@ def _model(
         return ModelOutcome(desired.model, desired.path, Outcome.PLANNED, pending, pr, assessment)
 
     evidence = Evidence(
-        repository=context.repository,
-        pr_number=pr.number,
         pr_url=pr.html_url,
         head_sha=pr.head_sha,
-        approvers=approvals.approvers if approvals is not None else (),
+        author=pr.author,
         run_url=context.run_url,
-        commit=context.commit,
+        approvals=tuple(
+            ExternalApproval(r.login, r.html_url or f"{pr.html_url}#pullrequestreview-{r.id}")
+            for r in (approvals.reviews if approvals is not None else ())
+        ),
     )
-    reason = desired.reason or f"{desired.path} at {context.commit[:7]} (#{pr.number})"
+    # The pull request's URL in the comment too: `podium promote history` shows comments.
+    comment = f"{desired.path} at {context.commit[:7]} ({pr.html_url or f'pull request #{pr.number}'})"
+    if desired.reason:
+        comment += f": {desired.reason}"
+    done: list[Change] = []
     try:
         for change in pending:
-            registry.apply_promotion(registry.request_promotion(change, evidence, reason))
+            _promote(registry, change, evidence, comment[:MAX_COMMENT])
+            done.append(change)
     except RegistryRefused as exc:
-        return refused(str(exc), changes=pending, pull_request=pr, assessment=assessment)
+        reasons = [str(exc)]
+        if done:
+            reasons.append("applied before that: " + "; ".join(str(c) for c in done))
+        return refused(*reasons, changes=pending, pull_request=pr, assessment=assessment)
     return ModelOutcome(desired.model, desired.path, Outcome.APPLIED, pending, pr, assessment)
+
+
+def _promote(registry: Registry, change: Change, evidence: Evidence, comment: str) -> None:
+    """One change through a promotion request. Podium applies it at once when its own policy is
+    satisfied; otherwise asking it to apply answers with what its policy still requires."""
+    request = registry.request_promotion(change, evidence, comment)
+    if request.applied:
+        return
+    try:
+        request = registry.apply_promotion(request)
+    except RegistryRefused as exc:
+        if not exc.blockers:
+            raise
+        raise RegistryRefused(
+            f"Podium's policy for {change.model} refuses {change} for now: {'; '.join(exc.blockers)}. "
+            f"Promotion request {request.id} stays pending in Podium: a Podium reviewer may approve it "
+            f"(podium promote approve {request.id}), or an admin cancel it (podium promote cancel "
+            f"{request.id}); apply finds the target set on its next run",
+            exc.status,
+            exc.code,
+            exc.blockers,
+        ) from exc
+    if not request.applied:
+        raise RegistryRefused(
+            f"Podium left promotion request {request.id} for {change} {request.status or 'unapplied'}", 409
+        )
 
 
 def _satisfied(registry: Registry, current: ModelState, target: Target, version: int) -> bool:

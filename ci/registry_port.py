@@ -1,7 +1,8 @@
 """The registry as the gate sees it: exactly the calls the gate and apply make, nothing more.
 
-`ci.podium_registry.PodiumRegistry` implements it over HTTP against a running Podium. Unit tests of the
-decision logic use an in-memory fake; integration tests always use a real `podium server`.
+`ci.podium_registry.PodiumRegistry` implements it with `registry.client.RegistryClient` against a
+running Podium. Unit tests of the decision logic use an in-memory fake; integration tests always use a
+real `podium server`.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ class RegistryUnavailable(Exception):
 class RegistryRefused(Exception):
     """Podium answered and said no (4xx): bad token, missing permission, a refused request."""
 
-    def __init__(self, message: str, status: int, code: str = "") -> None:
+    def __init__(self, message: str, status: int, code: str = "", blockers: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        # What still stands in the way of a promotion request Podium would not apply (409).
+        self.blockers = blockers
 
 
 @dataclass(frozen=True)
@@ -54,22 +57,37 @@ class ModelState:
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """The GitHub approval a promotion request carries, so Podium's audit history names the PR."""
+class ExternalApproval:
+    """One counted GitHub approval: the reviewer's login and the URL of their review."""
 
-    repository: str
-    pr_number: int
+    reviewer: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The reviewed pull request a promotion request carries, so Podium's history names it, and the
+    approvals counted on its head commit, which Podium counts against its own policy."""
+
     pr_url: str
     head_sha: str
-    approvers: tuple[str, ...]
+    author: str
     run_url: str
-    commit: str | None = None
+    approvals: tuple[ExternalApproval, ...] = ()
 
 
 @dataclass(frozen=True)
 class PromotionRequest:
-    id: str
-    state: str
+    """A promotion request as Podium answered: `status` pending or applied (or closed), and while
+    pending, `blockers`: why Podium's own policy does not let it through yet."""
+
+    id: int
+    status: str
+    blockers: tuple[str, ...] = ()
+
+    @property
+    def applied(self) -> bool:
+        return self.status == "applied"
 
 
 class Registry(Protocol):
@@ -82,13 +100,15 @@ class Registry(Protocol):
         ...
 
     def metrics(self, model: str, version: int) -> Mapping[str, float]:
-        """Latest value of each metric on the version's source run (NaN and ±inf kept as floats)."""
+        """The version's metrics as Podium's promotion rules read them (NaN and ±inf kept as floats)."""
         ...
 
-    def request_promotion(self, change: Change, evidence: Evidence, reason: str) -> PromotionRequest:
-        """Open a promotion request for `change`, carrying the GitHub approval as external evidence."""
+    def request_promotion(self, change: Change, evidence: Evidence, comment: str) -> PromotionRequest:
+        """Open a promotion request for `change` with the GitHub evidence; Podium applies it at once
+        when its own policy is satisfied."""
         ...
 
-    def apply_promotion(self, request: PromotionRequest) -> None:
-        """Apply an approved request: Podium moves the target and records the audit event."""
+    def apply_promotion(self, request: PromotionRequest) -> PromotionRequest:
+        """Apply a request that is still pending. RegistryRefused (409, with the blockers) when
+        Podium's policy still refuses it."""
         ...

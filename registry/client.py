@@ -58,6 +58,16 @@ class RegistryClient:
         self.timeout = timeout
         self.session = session or requests.Session()
 
+    def close(self) -> None:
+        """Release the connection pool (a long-running caller keeps one client)."""
+        self.session.close()
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _request(
         self,
         method: str,
@@ -96,6 +106,24 @@ class RegistryClient:
                 body.get("errors") if isinstance(body.get("errors"), dict) else None,
             )
         return body
+
+    # -- models and versions -------------------------------------------------------------------
+    def get_model(self, name: str) -> Json:
+        """A registered model with its `aliases` ({alias: version}) and `latest_versions` per stage."""
+        return self._request("GET", f"/models/{_segment(name)}")
+
+    def get_version(self, name: str, version: int) -> Json:
+        """One version: `stage`, `run_id`, `model_id`, `tags`, `aliases`, `digest`, ..."""
+        return self._request("GET", f"/models/{_segment(name)}/versions/{_segment(version)}")
+
+    def get_alias(self, name: str, alias: str) -> Json:
+        """The version `alias` points at (RegistryError 404 when the alias is not set)."""
+        return self._request("GET", f"/models/{_segment(name)}/aliases/{_segment(alias)}")
+
+    def get_version_metrics(self, name: str, version: int) -> Json:
+        """{"model", "version", "metrics": {key: number | "NaN" | "Infinity" | "-Infinity"}, "source"}:
+        the metrics promotion rules judge for this version, and where they were read."""
+        return self._request("GET", f"/models/{_segment(name)}/versions/{_segment(version)}/metrics")
 
     # -- promotion requests --------------------------------------------------------------------
     def create_promotion(

@@ -1,10 +1,10 @@
 """`podium gate apply` end to end: a real git history, the GitHub stub, a real `podium server`.
 
 The repository is built with git the way GitHub leaves it: a promotion pull request's branch merged
-into main with a merge commit, and the push payload's `after` pointing at that merge. Podium's
-promotion-request endpoints arrive with the governance branch, so these tests cover everything apply
-does before and without writing (re-verification, refusals, dry runs, no-ops, retries); the writing
-scenarios are in tests/e2e/gate_after_governance.py, ready to enable at that merge.
+into main with a merge commit, and the push payload's `after` pointing at that merge. These tests
+cover everything apply does before and without writing (re-verification, refusals, dry runs, no-ops,
+retries); the writing scenarios, through promotion requests on a secured server with a promoter
+token, are in tests/e2e/test_gate_governance.py.
 """
 
 from __future__ import annotations

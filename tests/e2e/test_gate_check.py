@@ -2,8 +2,8 @@
 
 Each test arranges a pull request in the stub (base and head trees, reviews), runs the command the
 way a workflow step does, and reads back the commit status, the PR comment, the step summary and the
-step outputs. The policy here has no metric rules: reading metrics needs the MLflow tracking API,
-which arrives with the mlflow branch (see tests/e2e/gate_after_governance.py for those scenarios).
+step outputs. The policy here has no metric rules, so these tests are about approvals, files and
+failures; the metric scenarios run on a secured server in tests/e2e/test_gate_governance.py.
 """
 
 from __future__ import annotations

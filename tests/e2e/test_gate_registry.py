@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -31,8 +32,15 @@ def test_model_state_and_versions(podium: PodiumProcess) -> None:
         aliases={"champion": 2, "challenger": 4},
         stages={1: "Archived", 2: "Production", 3: "Staging", 4: "Staging"},
     )
-    tag = f"{podium.url}/api/v1/models/{model}/versions/4/tags/eval_dataset"
-    assert requests.put(tag, json={"value": "holdout-q3"}, timeout=30).status_code == 200
+    tags = f"{podium.url}/api/v1/models/{model}/versions/{{}}/tags/{{}}"
+    for version, key, value in [
+        (4, "eval_dataset", "holdout-q3"),
+        (3, "podium.metric.r2", "0.91"),
+        (3, "podium.metric.loss", "Infinity"),
+        (3, "podium.metric.mae", "not a number"),
+    ]:
+        response = requests.put(tags.format(version, key), json={"value": value}, timeout=30)
+        assert response.status_code == 200, response.text
     with PodiumRegistry.connect(podium.url) as registry:
         check_model(registry, model)
 
@@ -51,8 +59,16 @@ def check_model(registry: PodiumRegistry, model: str) -> None:
     assert registry.model_state(unique_model("absent")) is None
     assert registry.resolve_alias(model, "champion") == 2
     assert registry.resolve_alias(model, "shadow") is None
-    # A version without a source run has no metrics (every rule then reports them missing).
+    # Metrics come from Podium's own reader: with no source run, `podium.metric.*` version tags.
+    # A version without any has no metrics (every rule then reports them missing).
     assert registry.metrics(model, 4) == {}
+    metrics = registry.metrics(model, 3)
+    assert (metrics["r2"], metrics["loss"]) == (0.91, math.inf)
+    assert math.isnan(metrics["mae"])  # kept, so a rule on it fails instead of passing silently
+    assert set(metrics) == {"r2", "loss", "mae"}
+    with pytest.raises(RegistryRefused) as missing:
+        registry.metrics(model, 99)
+    assert missing.value.status == 404
 
 
 def test_names_are_escaped_in_paths(podium: PodiumProcess) -> None:
@@ -70,13 +86,19 @@ def test_unreachable_podium_raises_unavailable() -> None:
 
 
 def test_refusals_carry_podiums_message(podium: PodiumProcess) -> None:
+    model = unique_model()
+    seed_model(podium.url, model, 1)
     with PodiumRegistry.connect(podium.url) as registry:
         with pytest.raises(RegistryRefused) as caught:
-            registry.http.get("/api/v1/models/x/versions/not-a-number", missing_ok=True)
+            registry.version(model, 0)
         assert caught.value.status == 400
-        with pytest.raises(RegistryRefused) as unknown_route:
-            registry.http.get("/api/v1/no-such-endpoint", missing_ok=True)
-        assert unknown_route.value.status == 404  # an unknown route is not "resource missing"
+        assert "Podium answered 400 to GET version 0 of" in str(caught.value)
+    # A wrong base URL reaches no Podium route: never mistaken for "the model does not exist".
+    with (
+        PodiumRegistry.connect(f"{podium.url}/not-podium") as wrong,
+        pytest.raises((RegistryRefused, RegistryUnavailable)),
+    ):
+        wrong.model_state(model)
 
 
 def resolve(podium_url: str, *args: str) -> subprocess.CompletedProcess[str]:

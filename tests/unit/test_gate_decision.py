@@ -64,10 +64,10 @@ class FakeRegistry:
         self.metric_reads.append(version)
         return self.run_metrics.get(version, {})
 
-    def request_promotion(self, change: Change, evidence: Evidence, reason: str) -> PromotionRequest:
+    def request_promotion(self, change: Change, evidence: Evidence, comment: str) -> PromotionRequest:
         raise AssertionError("the decision never writes")
 
-    def apply_promotion(self, request: PromotionRequest) -> None:
+    def apply_promotion(self, request: PromotionRequest) -> PromotionRequest:
         raise AssertionError("the decision never writes")
 
 

@@ -117,7 +117,8 @@ def test_deploy_resolves_the_alias_once_then_uses_the_version() -> None:
     deploy = load(ROOT / ".github" / "workflows" / "deploy.yml")["jobs"]["deploy"]
     runs = [s["run"] for s in deploy["steps"] if "run" in s]
     assert any('podium gate resolve "models:/${MODEL}@${ALIAS}"' in r for r in runs)
-    assert any('podium fetch "models:/${MODEL}/${VERSION}"' in r for r in runs)
+    # `podium fetch MODEL_URI -o DIR` (the downstream branch's command): the pinned version, verified.
+    assert any(r.strip() == 'podium fetch "models:/${MODEL}/${VERSION}" -o model/' for r in runs)
     assert deploy["concurrency"]["cancel-in-progress"] is False
     batch = load(EXAMPLE / ".github" / "workflows" / "batch-predict.yml")
     assert "schedule" in batch["on"]
