@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask
 
-from registry.api import auth
+from registry.api import auth, mlflow_webhooks
 from registry.api.errors import ErrorRouter
 from registry.api.native import errors as native_errors
 from registry.api.native import install as install_native
@@ -32,4 +32,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     router.install(app)
     auth.install(app, runtime, identity_sources=[])
     install_native(app, router)
+    mlflow_webhooks.install(app, router)
     return app

@@ -9,14 +9,18 @@ from registry.db.tables.registry import (
     RegisteredModelRow,
     RegisteredModelTagRow,
 )
+from registry.db.tables.webhooks import DeliveryAttemptRow, DeliveryRow, WebhookRow
 
 __all__ = [
     "AliasRow",
     "AuditEventRow",
+    "DeliveryAttemptRow",
+    "DeliveryRow",
     "ModelVersionRow",
     "ModelVersionTagRow",
     "OutboxEventRow",
     "RegisteredModelRow",
     "RegisteredModelTagRow",
     "TokenRow",
+    "WebhookRow",
 ]
