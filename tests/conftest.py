@@ -5,4 +5,6 @@ pytest_plugins = [
     "tests.fixtures.databases",
     "tests.fixtures.s3",
     "tests.fixtures.servers",
+    "tests.fixtures.receivers",
+    "tests.fixtures.webhooks",
 ]

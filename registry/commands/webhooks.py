@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from registry.db.secrets import SecretBox
 from registry.domain.errors import PodiumError
@@ -138,7 +138,8 @@ def create(
 @_database
 def list_(database_url: str | None) -> None:
     """List subscriptions (never their secrets)."""
-    table = Table("id", "name", "target", "events", "model", "state")
+    table = Table("name", "target", "events", "model", "state")
+    table.columns.insert(0, Column("id", no_wrap=True, min_width=27))
     with _session(database_url) as (runtime, _keys):
         token: str | None = None
         while True:

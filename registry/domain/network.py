@@ -102,13 +102,15 @@ class AddressPolicy:
         ip = ipaddress.ip_address(address.split("%", 1)[0] if isinstance(address, str) else address)
         if self.in_allowlist(ip):
             return Verdict(True, f"{ip} is in the allowed networks")
-        for candidate in (ip, embedded_ipv4(ip)):
+        inner = embedded_ipv4(ip)
+        for candidate in (ip, inner):
             if candidate is None:
                 continue
             if not candidate.is_global or any(candidate in n for n in _same_family(candidate)):
+                shown = f"{ip} ({inner})" if inner is not None else str(ip)
                 return Verdict(
                     False,
-                    f"{ip} is not a public address; to deliver to it, add its network to "
+                    f"{shown} is not a public address; to deliver to it, add its network to "
                     "PODIUM_WEBHOOK_ALLOWED_NETWORKS",
                 )
         if port is not None and self.allowed_ports is not None and port not in self.allowed_ports:

@@ -65,6 +65,9 @@ class WebhookSettings:
     poll_interval: float | None = None
     # `thread`: `podium server` runs a dispatcher; `off`: only `podium worker` processes do.
     dispatcher: str = "thread"
+    # How long a claimed delivery is held (None: timeout + 30 s). After it, another dispatcher may
+    # take the delivery over, so it must outlast any attempt.
+    lease_seconds: float | None = None
 
     @classmethod
     def parse(cls, get: Getter) -> WebhookSettings:
@@ -89,11 +92,19 @@ class WebhookSettings:
         if dispatcher not in ("thread", "off"):
             raise NotConfigured(f"PODIUM_WEBHOOK_DISPATCHER={dispatcher!r}: use thread or off.")
         poll = get("PODIUM_WEBHOOK_POLL_INTERVAL")
+        timeout = parse_duration(get("PODIUM_WEBHOOK_TIMEOUT") or "15s", "PODIUM_WEBHOOK_TIMEOUT")
+        lease_raw = get("PODIUM_WEBHOOK_LEASE")
+        lease = parse_duration(lease_raw, "PODIUM_WEBHOOK_LEASE") if lease_raw else None
+        if lease is not None and lease < timeout + 1:
+            raise NotConfigured(
+                f"PODIUM_WEBHOOK_LEASE={lease_raw!r} must exceed PODIUM_WEBHOOK_TIMEOUT by at least 1 s, "
+                "or two dispatchers could send one delivery at the same time."
+            )
         return cls(
             schemes=schemes,
             policy=policy,
             github_api_url=(get("PODIUM_GITHUB_API_URL") or GITHUB_API_URL).rstrip("/"),
-            timeout=parse_duration(get("PODIUM_WEBHOOK_TIMEOUT") or "15s", "PODIUM_WEBHOOK_TIMEOUT"),
+            timeout=timeout,
             schedule=schedule,
             disable_after=parse_duration(
                 get("PODIUM_WEBHOOK_DISABLE_AFTER") or DEFAULT_DISABLE_AFTER, "PODIUM_WEBHOOK_DISABLE_AFTER"
@@ -102,6 +113,7 @@ class WebhookSettings:
             concurrency=int(_float(get, "PODIUM_WEBHOOK_CONCURRENCY", 16, 1)),
             poll_interval=parse_duration(poll, "PODIUM_WEBHOOK_POLL_INTERVAL") if poll else None,
             dispatcher=dispatcher,
+            lease_seconds=lease,
         )
 
     @property
@@ -111,5 +123,6 @@ class WebhookSettings:
 
     @property
     def lease(self) -> float:
-        """How long a claim is held: longer than any attempt can take, so leases never overlap."""
-        return self.timeout + 30.0
+        """How long a claim is held: longer than any attempt can take (attempts are cut off at
+        `timeout`), so two dispatchers never hold one delivery at once."""
+        return self.lease_seconds if self.lease_seconds is not None else self.timeout + 30.0

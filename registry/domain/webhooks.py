@@ -199,9 +199,13 @@ def to_mlflow_event(event_type: str) -> tuple[str, str] | None:
 
 def mlflow_events(patterns: Iterable[str]) -> list[tuple[str, str]]:
     """The MLflow events a subscription's patterns cover (how the MLflow API shows its events)."""
-    wanted = list(patterns)
-    found = [to_mlflow_event(t) for t in _TO_MLFLOW if wants(wanted, t)]
-    return [e for e in found if e is not None]
+    found: list[tuple[str, str]] = []
+    for pattern in patterns:  # in the subscription's order: MLflow tests with the first event
+        for event_type in _TO_MLFLOW:
+            named = to_mlflow_event(event_type)
+            if named is not None and pattern_matches(pattern, event_type) and named not in found:
+                found.append(named)
+    return found
 
 
 # -- what the registry shows ---------------------------------------------------------------------
