@@ -21,7 +21,6 @@ from registry.domain.errors import PodiumError
 from registry.domain.webhook_settings import WebhookSettings
 from registry.domain.webhooks import Flavor, Kind
 from webhooks import envelope
-from webhooks.relay import DISPATCHER
 from webhooks.sender import Job
 
 LOST = (
@@ -38,41 +37,39 @@ class Claimer:
     # Names the dispatcher in the attempt log (host:pid).
     name: str
 
-    def claim(self, token: str, limit: int) -> list[Job]:
-        probe = UnitOfWork(self.database, DISPATCHER).reading()
-        with probe:
-            # Read first: an idle dispatcher must not take SQLite's write lock every poll.
-            if not DeliveryRepository(probe.session, self.database.dialect).has_due(probe.now):
-                return []
-        uow = UnitOfWork(self.database, DISPATCHER)
-        with uow:
-            repo = DeliveryRepository(uow.session, self.database.dialect)
-            now = uow.now
-            claimed = repo.claim(now, now + int(self.settings.lease * 1000), token, limit)
-            if not claimed:
-                return []
-            repo.add_attempts([self._lost(c, now) for c in claimed if c.reclaimed])
-            subscriptions = WebhookRepository(uow.session, self.database.dialect).by_ids(
-                [c.webhook_id for c in claimed]
-            )
-            events = repo.events([c.event_id for c in claimed])
-            jobs: list[Job] = []
-            for c in claimed:
-                sub = subscriptions[c.webhook_id]
-                if not sub.active and not c.test:
-                    repo.finish(
-                        c.id,
-                        token,
-                        {
-                            "status": FAILED,
-                            "attempts": c.attempts - 1,
-                            "round_attempts": c.round_attempts - 1,
-                            "last_error": f"not sent: the subscription is disabled ({sub.disabled_reason})",
-                        },
-                    )
-                    continue
-                jobs.append(self._job(c, token, sub, events[c.event_id], now))
-            return jobs
+    def claim(self, uow: UnitOfWork, token: str, limit: int) -> list[Job]:
+        """Claim up to `limit` due deliveries inside `uow` (an open writing unit of work, which
+        must commit before any of the jobs is sent)."""
+        repo = DeliveryRepository(uow.session, self.database.dialect)
+        now = uow.now
+        claimed = repo.claim(now, now + int(self.settings.lease * 1000), token, limit)
+        if not claimed:
+            return []
+        repo.add_attempts([self._lost(c, now) for c in claimed if c.reclaimed])
+        subscriptions = WebhookRepository(uow.session, self.database.dialect).by_ids(
+            [c.webhook_id for c in claimed]
+        )
+        events = repo.events([c.event_id for c in claimed])
+        opened: dict[int, tuple[tuple[str, ...], str | None, str | None]] = {}
+        jobs: list[Job] = []
+        for c in claimed:
+            sub = subscriptions[c.webhook_id]
+            if not sub.active and not c.test:
+                repo.finish(
+                    c.id,
+                    token,
+                    {
+                        "status": FAILED,
+                        "attempts": c.attempts - 1,
+                        "round_attempts": c.round_attempts - 1,
+                        "last_error": f"not sent: the subscription is disabled ({sub.disabled_reason})",
+                    },
+                )
+                continue
+            if sub.id not in opened:
+                opened[sub.id] = self._open(sub, now)
+            jobs.append(self._job(c, token, sub, events[c.event_id], opened[sub.id]))
+        return jobs
 
     def _lost(self, c: Claimed, now: int) -> dict[str, object]:
         return {
@@ -87,8 +84,8 @@ class Claimer:
             "dispatcher": self.name,
         }
 
-    def _job(self, c: Claimed, token: str, sub: WebhookRow, event: OutboxEventRow, now: int) -> Job:
-        problem: str | None = None
+    def _open(self, sub: WebhookRow, now: int) -> tuple[tuple[str, ...], str | None, str | None]:
+        """(signing secrets, GitHub token, problem): opened once per subscription and claim."""
         secrets: list[str] = []
         credential: str | None = None
         try:
@@ -100,7 +97,18 @@ class Claimer:
             if sub.credential_sealed is not None:
                 credential = self.box.open(sub.credential_sealed)
         except PodiumError as exc:
-            problem = f"not sent: {exc.message}"
+            return (), None, f"not sent: {exc.message}"
+        return tuple(secrets), credential, None
+
+    def _job(
+        self,
+        c: Claimed,
+        token: str,
+        sub: WebhookRow,
+        event: OutboxEventRow,
+        opened: tuple[tuple[str, ...], str | None, str | None],
+    ) -> Job:
+        secrets, credential, problem = opened
         target = sub.target or {}
         return Job(
             delivery_id=c.id,
@@ -114,7 +122,7 @@ class Claimer:
             url=sub.url,
             message_id=event.event_id,
             document=envelope.envelope(event, Flavor(sub.flavor)),
-            secrets=tuple(secrets),
+            secrets=secrets,
             credential=credential,
             github_event_type=target.get("event_type"),
             problem=problem,

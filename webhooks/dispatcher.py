@@ -1,8 +1,9 @@
 """The dispatcher: relay events, claim due deliveries, send them in parallel, record outcomes.
 
-One coordinating thread does all database work, in short transactions and never during HTTP:
-relay (events → deliveries), claim (a lease, committed before sending), record (outcomes, in
-batches). A pool of sender threads makes the attempts. When there is nothing to do the coordinator
+One coordinating thread does all database work, never during HTTP: each round is one short
+transaction that records the attempts finished since the last round, relays new events into
+deliveries, and claims due deliveries with a lease, committed before they are sent. A pool of sender
+threads makes the attempts. When there is nothing to do the coordinator
 sleeps until a sender finishes, PostgreSQL notifies, or the poll interval passes.
 
 Delivery is at least once: a delivery is marked delivered only after a 2xx, in a transaction after
@@ -23,6 +24,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.db.engine import Database
@@ -33,7 +35,7 @@ from registry.domain.webhook_settings import WebhookSettings
 from webhooks.claims import Claimer
 from webhooks.coordination import DispatcherLock, Listener
 from webhooks.outcomes import Outcome, Recorder
-from webhooks.relay import DISPATCHER, relay
+from webhooks.relay import BATCH, DISPATCHER, relay
 from webhooks.sender import Job, Result, send
 from webhooks.ssrf import Deadlines, guarded_session
 
@@ -69,6 +71,7 @@ class Dispatcher:
         self._done: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
         self._unrecorded: list[Outcome] = []
         self._inflight = 0
+        self._more = False
         self._local = threading.local()
         self._thread: threading.Thread | None = None
         self._deadlines: Deadlines | None = None
@@ -108,13 +111,25 @@ class Dispatcher:
             self._loop(pool)
         finally:
             pool.shutdown(wait=True)
-            self._collect()
+            self._record_last()
             self._deadlines.close()
             if listener is not None:
                 listener.close()
             if lock is not None:
                 lock.release()
             log.info("webhook dispatcher %s stopped", self.name)
+
+    def _record_last(self) -> None:
+        """On the way out: record what the senders finished, claim nothing more."""
+        batch = self._unrecorded + self._drain()
+        if not batch:
+            return
+        uow = UnitOfWork(self.database, DISPATCHER)
+        try:
+            with uow:
+                self.recorder.record(uow, batch)
+        except SQLAlchemyError as exc:
+            log.warning("could not record %d attempts (%s); they will be sent again", len(batch), exc)
 
     def _requeue_orphans(self) -> None:
         uow = UnitOfWork(self.database, DISPATCHER)
@@ -145,20 +160,45 @@ class Dispatcher:
                 self.wake.clear()
 
     def step(self, pool: ThreadPoolExecutor) -> bool:
-        """One round: record finished attempts, relay, claim what the senders can take."""
-        worked = self._collect()
-        if relay(self.database) > 0:
-            worked = True
+        """One round, one short transaction: record finished attempts, relay new events, claim what
+        the senders can take. The claim commits before any of its jobs is sent."""
+        finished = self._drain()
+        batch = self._unrecorded + finished
         free = self.settings.concurrency - self._inflight
-        if free > 0:
-            jobs = self.claimer.claim(uuid.uuid4().hex, free)
-            for job in jobs:
-                self._inflight += 1
-                pool.submit(self._attempt, job)
-            worked = worked or bool(jobs)
-        return worked
+        if not batch and (free == 0 or not (self._more or self._probe())):
+            return False
+        uow = UnitOfWork(self.database, DISPATCHER)
+        try:
+            with uow:
+                if not self.database.is_sqlite:
+                    # Safe to lose on a database crash: a lost claim leaves the delivery due, a lost
+                    # outcome sends it again, a lost relay relays again (its deliveries went with it).
+                    # At-least-once holds; each round saves a WAL flush.
+                    uow.session.execute(text("SET LOCAL synchronous_commit = off"))
+                self.recorder.record(uow, batch)
+                relayed = relay(uow)
+                jobs = self.claimer.claim(uow, uuid.uuid4().hex, free) if free > 0 else []
+        except BaseException:
+            # Keep them for the next round; if the leases expire first, the deliveries are resent.
+            self._unrecorded = batch
+            raise
+        self._unrecorded = []
+        for job in jobs:
+            self._inflight += 1
+            pool.submit(self._attempt, job)
+        # A full batch means more is probably waiting: skip the probe next round.
+        self._more = relayed >= BATCH or (free > 0 and len(jobs) == free)
+        return bool(batch or relayed or jobs)
 
-    def _collect(self) -> bool:
+    def _probe(self) -> bool:
+        """Is there anything to relay or send? A read: an idle dispatcher must not take SQLite's
+        write lock (or open a writing transaction) every poll."""
+        probe = UnitOfWork(self.database, DISPATCHER).reading()
+        with probe:
+            repo = DeliveryRepository(probe.session, self.database.dialect)
+            return repo.has_unrelayed() or repo.has_due(probe.now)
+
+    def _drain(self) -> list[Outcome]:
         finished: list[Outcome] = []
         while True:
             try:
@@ -166,17 +206,7 @@ class Dispatcher:
             except queue.Empty:
                 break
         self._inflight -= len(finished)
-        batch = self._unrecorded + finished
-        if not batch:
-            return False
-        try:
-            self.recorder.record(batch)
-            self._unrecorded = []
-        except SQLAlchemyError:
-            # Keep them for the next round; if the leases expire first, the deliveries are resent.
-            self._unrecorded = batch
-            raise
-        return True
+        return finished
 
     # -- sender threads ------------------------------------------------------------------------
     def _session(self) -> requests.Session:

@@ -7,7 +7,7 @@ ends its run of failures; the first failure after a success starts one; a subscr
 of failures lasts `disable_after`, or whose receiver answered 410, is disabled, and the
 `webhook.disabled` event says why (it goes to the audit history and to subscribers of
 `webhook.*`, the owner's other channel). An outcome is only recorded by the dispatcher still holding
-the delivery's lease.
+the delivery's lease: one whose lease another dispatcher took is left to that one.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 
 from registry.db.engine import Database
-from registry.db.repositories.deliveries import DELIVERED, FAILED, PENDING, DeliveryRepository
+from registry.db.repositories.deliveries import DELIVERED, FAILED, PENDING, DeliveryRepository, Finished
 from registry.db.repositories.webhooks import WebhookRepository
 from registry.db.tables import WebhookRow
 from registry.db.uow import UnitOfWork
@@ -25,7 +25,6 @@ from registry.domain import webhooks as wh
 from registry.domain.events import Event
 from registry.domain.webhook_settings import WebhookSettings
 from webhooks.envelope import iso_timestamp
-from webhooks.relay import DISPATCHER
 from webhooks.retry import next_delay
 from webhooks.sender import Job, Result
 
@@ -52,58 +51,64 @@ class Recorder:
         self.name = name
         self.rng = rng
 
-    def record(self, outcomes: list[Outcome]) -> None:
+    def record(self, uow: UnitOfWork, outcomes: list[Outcome]) -> None:
+        """Record `outcomes` inside `uow` (an open writing unit of work)."""
         if not outcomes:
             return
-        uow = UnitOfWork(self.database, DISPATCHER)
-        with uow:
-            repo = DeliveryRepository(uow.session, self.database.dialect)
-            runs: dict[int, list[tuple[int, bool]]] = {}
-            gone: set[int] = set()
-            attempts: list[dict[str, object]] = []
-            ordered = sorted(outcomes, key=lambda o: o.result.started_at + o.result.duration_ms)
-            for outcome in ordered:
-                job, result = outcome.job, outcome.result
-                finished = result.started_at + result.duration_ms
-                attempts.append(
-                    {
-                        "delivery_id": job.delivery_id,
-                        "number": job.number,
-                        "redelivery": job.redelivery,
-                        "started_at": result.started_at,
-                        "duration_ms": result.duration_ms,
-                        "status_code": result.status_code,
-                        "error": result.error,
-                        "response_excerpt": result.excerpt,
-                        "dispatcher": self.name,
-                    }
-                )
-                if not repo.finish(job.delivery_id, job.claim, self._next(job, result, uow.now)):
-                    log.warning("delivery %s: lease lost before its outcome was recorded", job.delivery_id)
-                if not job.test and not result.dispatcher_fault:
-                    runs.setdefault(job.webhook_id, []).append((finished, result.success))
-                    if result.gone:
-                        gone.add(job.webhook_id)
-            repo.add_attempts(attempts)
-            self._update_subscriptions(uow, repo, runs, gone)
+        repo = DeliveryRepository(uow.session, self.database.dialect)
+        runs: dict[int, list[tuple[int, bool]]] = {}
+        gone: set[int] = set()
+        attempts: list[dict[str, object]] = []
+        finished_rows: list[Finished] = []
+        ordered = sorted(outcomes, key=lambda o: o.result.started_at + o.result.duration_ms)
+        for outcome in ordered:
+            job, result = outcome.job, outcome.result
+            finished = result.started_at + result.duration_ms
+            attempts.append(
+                {
+                    "delivery_id": job.delivery_id,
+                    "number": job.number,
+                    "redelivery": job.redelivery,
+                    "started_at": result.started_at,
+                    "duration_ms": result.duration_ms,
+                    "status_code": result.status_code,
+                    "error": result.error,
+                    "response_excerpt": result.excerpt,
+                    "dispatcher": self.name,
+                }
+            )
+            finished_rows.append(self._next(job, result, uow.now))
+            if not job.test and not result.dispatcher_fault:
+                runs.setdefault(job.webhook_id, []).append((finished, result.success))
+                if result.gone:
+                    gone.add(job.webhook_id)
+        repo.finish_many(finished_rows)
+        repo.add_attempts(attempts)
+        self._update_subscriptions(uow, repo, runs, gone)
 
-    def _next(self, job: Job, result: Result, now: int) -> dict[str, object]:
-        values: dict[str, object] = {
-            "last_attempt_at": result.started_at,
-            "last_status_code": result.status_code,
-            "last_error": result.error,
-        }
+    def _next(self, job: Job, result: Result, now: int) -> Finished:
+        """The delivery after this attempt: delivered, due again later, or failed for good."""
+        status, next_at, delivered = DELIVERED, now, None
         if result.success:
-            values.update(status=DELIVERED, delivered_at=now)
-            return values
-        delay = None
-        if not job.test and not result.gone:
-            delay = next_delay(self.settings, job.round_attempts, result.retry_after, self.rng)
-        if delay is None:
-            values.update(status=FAILED, next_attempt_at=now)
+            delivered = now
         else:
-            values.update(status=PENDING, next_attempt_at=now + int(delay * 1000))
-        return values
+            delay = None
+            if not job.test and not result.gone:
+                delay = next_delay(self.settings, job.round_attempts, result.retry_after, self.rng)
+            if delay is None:
+                status = FAILED
+            else:
+                status, next_at = PENDING, now + int(delay * 1000)
+        return Finished(
+            delivery_id=job.delivery_id,
+            claim=job.claim,
+            status=status,
+            next_attempt_at=next_at,
+            attempted_at=result.started_at,
+            status_code=result.status_code,
+            error=result.error,
+            delivered_at=delivered,
+        )
 
     def _update_subscriptions(
         self,

@@ -11,7 +11,6 @@ work and never fan one event out twice.
 
 from __future__ import annotations
 
-from registry.db.engine import Database
 from registry.db.repositories.deliveries import DeliveryRepository
 from registry.db.repositories.webhooks import WebhookRepository
 from registry.db.uow import UnitOfWork
@@ -23,28 +22,23 @@ DISPATCHER = Actor(name="webhook-dispatcher", role=Role.ADMIN)
 BATCH = 500
 
 
-def relay(database: Database, batch: int = BATCH) -> int:
-    """Fan out up to `batch` events; returns how many events were relayed."""
-    probe = UnitOfWork(database, DISPATCHER).reading()
-    with probe:
-        # A read first: an idle relay must not take SQLite's write lock every poll.
-        if not DeliveryRepository(probe.session, database.dialect).has_unrelayed():
-            return 0
-    uow = UnitOfWork(database, DISPATCHER)
-    with uow:
-        deliveries = DeliveryRepository(uow.session, database.dialect)
-        events = deliveries.unrelayed(batch)
-        if not events:
-            return 0
-        subscriptions = WebhookRepository(uow.session, database.dialect).active()
-        pairs = [
-            (event.id, sub.id)
-            for event in events
-            for sub in subscriptions
-            if sub.created_at <= event.occurred_at
-            and wh.wants(sub.events, event.type)
-            and wh.model_matches(sub.model_filter, event.model)
-        ]
-        deliveries.fan_out(pairs, uow.now)
-        deliveries.mark_relayed([e.id for e in events], uow.now)
-        return len(events)
+def relay(uow: UnitOfWork, batch: int = BATCH) -> int:
+    """Fan out up to `batch` events inside `uow` (an open writing unit of work); returns how many
+    events were relayed."""
+    dialect = uow.database.dialect
+    deliveries = DeliveryRepository(uow.session, dialect)
+    events = deliveries.unrelayed(batch)
+    if not events:
+        return 0
+    subscriptions = WebhookRepository(uow.session, dialect).active()
+    pairs = [
+        (event.id, sub.id)
+        for event in events
+        for sub in subscriptions
+        if sub.created_at <= event.occurred_at
+        and wh.wants(sub.events, event.type)
+        and wh.model_matches(sub.model_filter, event.model)
+    ]
+    deliveries.fan_out(pairs, uow.now)
+    deliveries.mark_relayed([e.id for e in events], uow.now)
+    return len(events)

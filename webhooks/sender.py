@@ -143,8 +143,14 @@ def send(job: Job, session: requests.Session, deadlines: Deadlines, settings: We
             )
             try:
                 raw = response.raw.read(EXCERPT_BYTES, decode_content=True) or b""
-            finally:
+                complete = response.raw.read(1) == b""
+            except BaseException:
                 response.close()
+                raise
+            if complete:
+                response.raw.release_conn()  # read to the end: the connection can carry the next one
+            else:
+                response.close()  # never drain an unbounded body: drop the connection instead
         except ForbiddenAddress as exc:
             return result(error=f"refused by the SSRF guard: {exc.reason}")
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:

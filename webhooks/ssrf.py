@@ -4,9 +4,10 @@ The SSRF check runs in the HTTP client's connection class, after `connect()` and
 sent (before the TLS handshake too): it reads the connected socket's peer address and applies the
 address policy (registry.domain.network). Checking the socket, not the name, closes the DNS
 rebinding gap of checking a name at registration and connecting to whatever it resolves to later.
-Every attempt opens a fresh connection (`Connection: close`), so every attempt is checked, and
-redirects are never followed (the caller passes `allow_redirects=False`; a 3xx is a failed attempt).
-A connection opened outside an attempt is refused: the guard fails closed.
+A kept-alive connection is judged again whenever an attempt sends on it, so every attempt is checked
+against the policy it runs under; redirects are never followed (the caller passes
+`allow_redirects=False`; a 3xx is a failed attempt). A connection used outside an attempt is
+refused: the guard fails closed.
 
 requests' timeouts bound each socket operation, not the whole attempt: a receiver that drips a byte
 every few seconds could hold an attempt, and its lease, indefinitely. `Deadlines` ends such attempts
@@ -98,14 +99,28 @@ def _checked(sock: socket.socket) -> socket.socket:
     return sock
 
 
+def _recheck(sock: socket.socket | None) -> None:
+    """A kept-alive connection about to carry another attempt: judge it under this attempt."""
+    if sock is not None:
+        _checked(sock)
+
+
 class GuardedHTTPConnection(HTTPConnection):
     def _new_conn(self) -> socket.socket:
         return _checked(super()._new_conn())
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _recheck(self.sock)
+        super().request(*args, **kwargs)
 
 
 class GuardedHTTPSConnection(HTTPSConnection):
     def _new_conn(self) -> socket.socket:
         return _checked(super()._new_conn())
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _recheck(self.sock)
+        super().request(*args, **kwargs)
 
 
 class _HTTPPool(HTTPConnectionPool):
@@ -120,7 +135,7 @@ class GuardedAdapter(HTTPAdapter):
     """requests' adapter with the guarded connection classes and no retries of its own."""
 
     def __init__(self) -> None:
-        super().__init__(max_retries=0, pool_connections=4, pool_maxsize=4)
+        super().__init__(max_retries=0, pool_connections=16, pool_maxsize=1)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -132,7 +147,7 @@ def guarded_session() -> requests.Session:
     ignored (a proxy would make the peer check judge the proxy, and netrc could add credentials)."""
     session = requests.Session()
     session.trust_env = False
-    session.headers.update({"User-Agent": USER_AGENT, "Connection": "close"})
+    session.headers.update({"User-Agent": USER_AGENT})
     adapter = GuardedAdapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -59,7 +59,7 @@ class WebhookSettings:
     # Multiplies the schedule and disable_after (tests compress a day into seconds).
     time_scale: float = 1.0
     # Parallel HTTP attempts per dispatcher.
-    concurrency: int = 16
+    concurrency: int = 32
     # Seconds between checks for new work when idle (None: 0.05 on SQLite, 0.25 on PostgreSQL,
     # where NOTIFY wakes dispatchers at once).
     poll_interval: float | None = None
@@ -110,7 +110,7 @@ class WebhookSettings:
                 get("PODIUM_WEBHOOK_DISABLE_AFTER") or DEFAULT_DISABLE_AFTER, "PODIUM_WEBHOOK_DISABLE_AFTER"
             ),
             time_scale=_float(get, "PODIUM_WEBHOOK_TIME_SCALE", 1.0, 0.0),
-            concurrency=int(_float(get, "PODIUM_WEBHOOK_CONCURRENCY", 16, 1)),
+            concurrency=int(_float(get, "PODIUM_WEBHOOK_CONCURRENCY", 32, 1)),
             poll_interval=parse_duration(poll, "PODIUM_WEBHOOK_POLL_INTERVAL") if poll else None,
             dispatcher=dispatcher,
             lease_seconds=lease,

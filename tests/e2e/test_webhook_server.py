@@ -18,16 +18,9 @@ from mlflow.entities.webhook import WebhookEvent, WebhookStatus
 
 from tests.fixtures.receivers import Receiver, verify_delivery
 from tests.fixtures.servers import PodiumProcess
-from tests.fixtures.webhooks import TEST_SECRET_KEY, wait_until
+from tests.fixtures.webhooks import PROCESS_ENV, wait_until
 
-SERVER_ENV = {
-    "PODIUM_SECRET_KEY": TEST_SECRET_KEY,
-    "PODIUM_WEBHOOK_ALLOWED_SCHEMES": "https,http",
-    "PODIUM_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
-    "PODIUM_WEBHOOK_TIMEOUT": "3s",
-    "PODIUM_WEBHOOK_RETRY_SCHEDULE": ",".join(["0.2s"] * 30),
-    "PODIUM_WEBHOOK_POLL_INTERVAL": "20ms",
-}
+SERVER_ENV = PROCESS_ENV
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from registry.db.engine import Database
 from registry.db.tables import OutboxEventRow
+from registry.db.uow import UnitOfWork
 from registry.domain import webhooks as wh
 from registry.services import deliveries as delivery_service
 from registry.services import models
@@ -21,7 +22,7 @@ from registry.services.webhooks import Keys
 from tests.fixtures.databases import UowFactory
 from tests.fixtures.receivers import Canary, Receiver, Reply, verify_delivery
 from tests.fixtures.webhooks import DispatcherFactory, fast_settings, wait_until
-from webhooks.relay import relay
+from webhooks.relay import DISPATCHER, relay
 
 METADATA = "169.254.169.254"
 
@@ -106,7 +107,8 @@ def test_deliveries_queued_for_a_subscription_disabled_meanwhile_are_not_sent(
     hook = _subscribe(uow, webhook_keys, receiver)
     models.create_registered_model(uow(), "m")
     # Relay without sending: the delivery is queued, then the admin disables the subscription.
-    assert relay(database) == 2
+    with UnitOfWork(database, DISPATCHER) as u:
+        assert relay(u) == 2
     webhook_service.update_webhook(uow(), webhook_keys, hook.webhook.id, active=False)
     start_dispatcher()
     (delivery,) = wait_until(lambda: _deliveries(uow, hook, "failed"), what="the delivery to fail")

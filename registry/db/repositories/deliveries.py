@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from registry.db.tables import DeliveryAttemptRow, DeliveryRow, OutboxEventRow, WebhookRow
@@ -42,6 +42,32 @@ class Claimed:
     test: bool
     # The attempt before this one was lost (its dispatcher stopped before recording an outcome).
     reclaimed: bool
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A delivery after an attempt, as its row records it."""
+
+    delivery_id: int
+    claim: str
+    status: str
+    next_attempt_at: int
+    attempted_at: int
+    status_code: int | None
+    error: str | None
+    delivered_at: int | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "o_id": self.delivery_id,
+            "o_claim": self.claim,
+            "o_status": self.status,
+            "o_next": self.next_attempt_at,
+            "o_delivered": self.delivered_at,
+            "o_attempted": self.attempted_at,
+            "o_code": self.status_code,
+            "o_error": self.error,
+        }
 
 
 @dataclass(frozen=True)
@@ -189,6 +215,31 @@ class DeliveryRepository:
             .values(lease_until=None, claim=None, **values)
         )
         return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+    def finish_many(self, outcomes: Sequence[Finished]) -> None:
+        """Record many attempts' outcomes in one statement (executemany), each only if its claim
+        still holds: a delivery whose lease another dispatcher took is left to that one."""
+        if not outcomes:
+            return
+        stmt = (
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id == bindparam("o_id"),
+                DeliveryRow.claim == bindparam("o_claim"),
+                DeliveryRow.status == IN_FLIGHT,
+            )
+            .values(
+                status=bindparam("o_status"),
+                next_attempt_at=bindparam("o_next"),
+                delivered_at=func.coalesce(bindparam("o_delivered"), DeliveryRow.delivered_at),
+                last_attempt_at=bindparam("o_attempted"),
+                last_status_code=bindparam("o_code"),
+                last_error=bindparam("o_error"),
+                lease_until=None,
+                claim=None,
+            )
+        )
+        self.session.connection().execute(stmt, [o.params() for o in outcomes])
 
     def add_attempts(self, attempts: Sequence[dict[str, Any]]) -> None:
         if attempts:
