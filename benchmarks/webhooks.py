@@ -178,7 +178,9 @@ def workers(db: Database, home: Path, count: int) -> Iterator[list[subprocess.Po
 
 def subscribe(db: Database, url: str) -> None:
     keys = Keys(WebhookSettings.parse(ENV.get), SecretBox(KEY))
-    webhook_service.create_webhook(UnitOfWork(db, LOCAL_OPERATOR), keys, url=url, events=["registered_model_tag.*"])
+    webhook_service.create_webhook(
+        UnitOfWork(db, LOCAL_OPERATOR), keys, url=url, events=["registered_model_tag.*"]
+    )
 
 
 def commit_events(db: Database, count: int, writers: int = 4) -> None:
@@ -253,7 +255,9 @@ def latency(kind: str, samples: int, receiver: Receiver) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--latency-samples", type=int, default=50)
     parser.add_argument("--skip-postgres", action="store_true")

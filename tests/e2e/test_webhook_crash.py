@@ -64,7 +64,9 @@ def test_every_committed_event_survives_repeated_sigkill(
     receiver.default = Reply(delay=0.05)  # so that deliveries are in flight when the kill comes
 
     def server() -> PodiumProcess:
-        return PodiumProcess(home=tmp_path, database_url=url, artifacts_uri=str(tmp_path / "a"), env=ENV).start()
+        return PodiumProcess(
+            home=tmp_path, database_url=url, artifacts_uri=str(tmp_path / "a"), env=ENV
+        ).start()
 
     running = server()
     hook = requests.post(
@@ -88,7 +90,9 @@ def test_every_committed_event_survives_repeated_sigkill(
         try:
             with database.engine.connect() as conn:
                 committed = set(
-                    conn.scalars(select(OutboxEventRow.event_id).where(OutboxEventRow.type.like("registered_model%")))
+                    conn.scalars(
+                        select(OutboxEventRow.event_id).where(OutboxEventRow.type.like("registered_model%"))
+                    )
                 )
         finally:
             database.dispose()

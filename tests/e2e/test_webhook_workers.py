@@ -4,6 +4,7 @@ other takes its deliveries over once their leases expire."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -99,7 +100,10 @@ def _produce(database: Database, events: int, writers: int = 4) -> None:
 def _subscribe(database: Database, url: str) -> str:
     keys = Keys(WebhookSettings.parse(PROCESS_ENV.get), SecretBox(TEST_SECRET_KEY))
     created = webhook_service.create_webhook(
-        UnitOfWork(database, LOCAL_OPERATOR), keys, url=url, events=["registered_model.*", "registered_model_tag.*"]
+        UnitOfWork(database, LOCAL_OPERATOR),
+        keys,
+        url=url,
+        events=["registered_model.*", "registered_model_tag.*"],
     )
     assert created.secret is not None
     return created.secret
@@ -117,7 +121,7 @@ def _never_concurrent(received: list[Received]) -> None:
         by_id[r.webhook_id].append(r)
     for webhook_id, sends in by_id.items():
         sends.sort(key=lambda r: r.started)
-        for earlier, later in zip(sends, sends[1:], strict=False):
+        for earlier, later in itertools.pairwise(sends):
             assert later.started >= earlier.finished, f"{webhook_id} was sent twice at the same time"
 
 
@@ -172,5 +176,7 @@ def test_a_killed_worker_s_deliveries_are_taken_over_after_the_lease(
     for r in received:
         verify_delivery(r, secret)
     with postgres.engine.connect() as conn:
-        lost = list(conn.scalars(select(DeliveryAttemptRow.error).where(DeliveryAttemptRow.error.like("lost:%"))))
+        lost = list(
+            conn.scalars(select(DeliveryAttemptRow.error).where(DeliveryAttemptRow.error.like("lost:%")))
+        )
     assert lost, "the killed worker held deliveries; their lost attempts are logged"
