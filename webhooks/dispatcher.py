@@ -95,9 +95,9 @@ class Dispatcher:
 
     def run(self) -> None:
         lock = DispatcherLock(self.database) if self.exclusive else None
-        if lock is not None:
+        if lock is not None and not lock.try_acquire():
+            log.info("another dispatcher serves this database; %s stands by", self.name)
             while not lock.try_acquire():
-                log.info("another dispatcher serves this database; standing by")
                 if self._stop.wait(2.0):
                     return
         listener = None if self.database.is_sqlite else Listener(self.database, self.wake)

@@ -56,6 +56,11 @@ class Recorder:
         if not outcomes:
             return
         repo = DeliveryRepository(uow.session, self.database.dialect)
+        # Subscriptions first, then deliveries: the order deleting a subscription takes them in
+        # (its row, then its deliveries by cascade), so the two never wait on each other in a cycle.
+        subscriptions = WebhookRepository(uow.session, self.database.dialect).lock_many(
+            sorted({o.job.webhook_id for o in outcomes})
+        )
         runs: dict[int, list[tuple[int, bool]]] = {}
         gone: set[int] = set()
         attempts: list[dict[str, object]] = []
@@ -83,8 +88,10 @@ class Recorder:
                 if result.gone:
                     gone.add(job.webhook_id)
         repo.finish_many(finished_rows)
-        repo.add_attempts(attempts)
-        self._update_subscriptions(uow, repo, runs, gone)
+        # A subscription deleted meanwhile took its deliveries along: their attempts go unlogged.
+        existing = repo.existing([a.delivery_id for a in finished_rows])
+        repo.add_attempts([a for a in attempts if a["delivery_id"] in existing])
+        self._update_subscriptions(uow, repo, [s for s in subscriptions if s.id in runs], runs, gone)
 
     def _next(self, job: Job, result: Result, now: int) -> Finished:
         """The delivery after this attempt: delivered, due again later, or failed for good."""
@@ -114,11 +121,12 @@ class Recorder:
         self,
         uow: UnitOfWork,
         repo: DeliveryRepository,
+        rows: list[WebhookRow],
         runs: dict[int, list[tuple[int, bool]]],
         gone: set[int],
     ) -> None:
         limit_ms = self.settings.disable_after * self.settings.time_scale * 1000
-        for row in WebhookRepository(uow.session, self.database.dialect).lock_many(sorted(runs)):
+        for row in rows:
             failing = row.failing_since
             for finished, ok in runs[row.id]:
                 failing = None if ok else (failing or finished)

@@ -60,6 +60,8 @@ def render(exc: Exception) -> Response:
         {"error_code": code, "message": message, "sqlstate": "KAM00", "error_class": error_class}
     )
     response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="podium"'
     return response
 
 

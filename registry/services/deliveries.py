@@ -120,8 +120,19 @@ def list_deliveries(
     return Page(items, encode_page_token(offset + limit, query) if len(rows) > limit else None)
 
 
-def get_delivery(uow: UnitOfWork, delivery_id: int) -> Delivery:
+def parse_delivery_id(value: object) -> int:
+    """A delivery id from a client: a positive integer (or its decimal string)."""
+    text = str(value)
+    if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
+        raise InvalidParameter(
+            f"Invalid delivery id {value!r}: expected a positive integer.", field="delivery_id"
+        )
+    return int(text)
+
+
+def get_delivery(uow: UnitOfWork, delivery_id: object) -> Delivery:
     """One delivery with every attempt, oldest first."""
+    delivery_id = parse_delivery_id(delivery_id)
     with uow.reading():
         repo = _deliveries(uow)
         log = repo.log_row(delivery_id)
@@ -137,9 +148,10 @@ def _require_active(uow: UnitOfWork, webhook_id: int) -> None:
         )
 
 
-def redeliver(uow: UnitOfWork, delivery_id: int) -> Delivery:
+def redeliver(uow: UnitOfWork, delivery_id: object) -> Delivery:
     """Send a finished delivery again, now, with the same webhook-id; its attempts are marked as a
     redelivery. A delivery still queued or in flight is refused (it is going out already)."""
+    delivery_id = parse_delivery_id(delivery_id)
     with uow:
         repo = _deliveries(uow)
         log = repo.log_row(delivery_id)
@@ -149,7 +161,8 @@ def redeliver(uow: UnitOfWork, delivery_id: int) -> Delivery:
             )
         if not log.delivery.test:
             _require_active(uow, log.delivery.webhook_id)
-        repo.redeliver([delivery_id], uow.now)
+        if repo.redeliver([delivery_id], uow.now) == 0:
+            raise Conflict(f"Delivery {delivery_id} is being redelivered already.")
         uow.session.refresh(log.delivery)
         return _entity(log)
 

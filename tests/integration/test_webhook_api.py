@@ -167,6 +167,9 @@ def test_delivery_log_redelivery_and_ping_over_the_api(
         == d["id"]
     )
     assert api.get("/api/v1/deliveries?status=bogus").status_code == 400
+    r = api.get("/api/v1/deliveries/abc")
+    assert r.status_code == 400 and "delivery_id" in r.json["errors"]
+    assert api.get("/api/v1/deliveries/999999").status_code == 404
     assert api.get("/api/v1/deliveries?event_type=bogus.type").status_code == 400
     r = api.post(f"/api/v1/deliveries/{d['id']}/redeliver")
     assert r.status_code == 200 and r.json["status"] == "pending" and r.json["redeliveries"] == 1

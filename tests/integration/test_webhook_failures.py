@@ -260,3 +260,23 @@ def test_an_outage_loses_nothing(
         timeout=60,
         what="every delivery to be recorded as delivered",
     )
+
+
+def test_deleting_a_subscription_while_its_delivery_is_in_flight_stops_nothing_else(
+    uow: UowFactory, webhook_keys: Keys, receiver: Receiver, start_dispatcher: DispatcherFactory
+) -> None:
+    slow = _subscribe(uow, webhook_keys, receiver)
+    other = Receiver()
+    try:
+        webhook_service.create_webhook(uow(), webhook_keys, url=other.url, events=["registered_model_tag.*"])
+        receiver.default = Reply(delay=1.0)
+        start_dispatcher()
+        models.create_registered_model(uow(), "m")
+        receiver.wait_for(1)  # the attempt is in flight
+        webhook_service.delete_webhook(uow(), slow.webhook.id)
+        models.set_registered_model_tag(uow(), "m", "after", "1")
+        (got,) = other.wait_for(1)
+        assert json.loads(got.body)["data"]["key"] == "after"
+        assert delivery_service.list_deliveries(uow(), webhook_id=None).items[0].status is not None
+    finally:
+        other.stop()

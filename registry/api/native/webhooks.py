@@ -213,19 +213,19 @@ class Deliveries(MethodView):
         return _list(args)
 
 
-@blp.route("/deliveries/<int:delivery_id>")
+@blp.route("/deliveries/<delivery_id>")
 class DeliveryById(MethodView):
     @requires(Role.ADMIN)
     @blp.response(200, DeliveryDetailSchema)
-    def get(self, delivery_id: int) -> Delivery:
+    def get(self, delivery_id: str) -> Delivery:
         """One delivery with every attempt (time, status, duration, error, response excerpt)."""
         return deliveries.get_delivery(uow(), delivery_id)
 
 
-@blp.route("/deliveries/<int:delivery_id>/redeliver")
+@blp.route("/deliveries/<delivery_id>/redeliver")
 class DeliveryRedeliver(MethodView):
     @requires(Role.ADMIN)
     @blp.response(200, DeliverySchema)
-    def post(self, delivery_id: int) -> Delivery:
+    def post(self, delivery_id: str) -> Delivery:
         """Send a finished delivery again, now, with the same webhook-id."""
         return deliveries.redeliver(uow(), delivery_id)

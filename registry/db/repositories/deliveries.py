@@ -241,6 +241,12 @@ class DeliveryRepository:
         )
         self.session.connection().execute(stmt, [o.params() for o in outcomes])
 
+    def existing(self, ids: Sequence[int]) -> set[int]:
+        """Which of these deliveries still exist (a subscription's deletion takes its deliveries)."""
+        if not ids:
+            return set()
+        return {int(i) for i in self.session.scalars(select(DeliveryRow.id).where(DeliveryRow.id.in_(list(ids))))}
+
     def add_attempts(self, attempts: Sequence[dict[str, Any]]) -> None:
         if attempts:
             self.session.execute(insert(DeliveryAttemptRow), list(attempts))

@@ -52,12 +52,15 @@ class WebhookRepository:
         return {row.id: row for row in rows}
 
     def lock_many(self, ids: Sequence[int]) -> list[WebhookRow]:
-        """Rows locked in id order (PostgreSQL), so dispatchers recording outcomes never deadlock."""
+        """Rows locked in id order (PostgreSQL), so dispatchers recording outcomes never deadlock.
+
+        FOR NO KEY UPDATE: only non-key columns change, so inserts of deliveries (whose foreign key
+        takes KEY SHARE on the subscription) do not wait for it."""
         if not ids:
             return []
         stmt = select(WebhookRow).where(WebhookRow.id.in_(list(set(ids)))).order_by(WebhookRow.id)
         if self.dialect == "postgresql":
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(key_share=True)
         return list(self.session.scalars(stmt.execution_options(populate_existing=True)))
 
     def page(self, offset: int, limit: int) -> list[WebhookRow]:
