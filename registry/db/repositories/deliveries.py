@@ -245,7 +245,9 @@ class DeliveryRepository:
         """Which of these deliveries still exist (a subscription's deletion takes its deliveries)."""
         if not ids:
             return set()
-        return {int(i) for i in self.session.scalars(select(DeliveryRow.id).where(DeliveryRow.id.in_(list(ids))))}
+        return {
+            int(i) for i in self.session.scalars(select(DeliveryRow.id).where(DeliveryRow.id.in_(list(ids))))
+        }
 
     def add_attempts(self, attempts: Sequence[dict[str, Any]]) -> None:
         if attempts:
