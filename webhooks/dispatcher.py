@@ -23,7 +23,6 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import requests
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -37,7 +36,7 @@ from webhooks.coordination import DispatcherLock, Listener
 from webhooks.outcomes import Outcome, Recorder
 from webhooks.relay import BATCH, DISPATCHER, relay
 from webhooks.sender import Job, Result, send
-from webhooks.ssrf import Deadlines, guarded_session
+from webhooks.ssrf import Deadlines, guarded_pool
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ class Dispatcher:
         self._unrecorded: list[Outcome] = []
         self._inflight = 0
         self._more = False
-        self._local = threading.local()
+        self._pool = guarded_pool(settings.concurrency)
         self._thread: threading.Thread | None = None
         self._deadlines: Deadlines | None = None
 
@@ -209,16 +208,10 @@ class Dispatcher:
         return finished
 
     # -- sender threads ------------------------------------------------------------------------
-    def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = guarded_session()
-        return session
-
     def _attempt(self, job: Job) -> None:
         assert self._deadlines is not None
         try:
-            result = send(job, self._session(), self._deadlines, self.settings)
+            result = send(job, self._pool, self._deadlines, self.settings)
         except Exception as exc:  # a bug must not leave the delivery silently in flight
             log.exception("webhook attempt for delivery %s failed unexpectedly", job.delivery_id)
             now = time.time_ns() // 1_000_000

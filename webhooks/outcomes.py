@@ -87,10 +87,11 @@ class Recorder:
                 runs.setdefault(job.webhook_id, []).append((finished, result.success))
                 if result.gone:
                     gone.add(job.webhook_id)
-        repo.finish_many(finished_rows)
-        # A subscription deleted meanwhile took its deliveries along: their attempts go unlogged.
-        existing = repo.existing([a.delivery_id for a in finished_rows])
-        repo.add_attempts([a for a in attempts if a["delivery_id"] in existing])
+        if not repo.finish_many(finished_rows):
+            # A subscription deleted meanwhile took its deliveries along: their attempts go unlogged.
+            existing = repo.existing([a.delivery_id for a in finished_rows])
+            attempts = [a for a in attempts if a["delivery_id"] in existing]
+        repo.add_attempts(attempts)
         self._update_subscriptions(uow, repo, [s for s in subscriptions if s.id in runs], runs, gone)
 
     def _next(self, job: Job, result: Result, now: int) -> Finished:

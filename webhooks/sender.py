@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 import urllib3
 
 from registry.domain.webhook_settings import WebhookSettings
 from registry.domain.webhooks import Kind
 from webhooks import envelope, signing
 from webhooks.retry import parse_retry_after
-from webhooks.ssrf import Deadlines, ForbiddenAddress
+from webhooks.ssrf import USER_AGENT, Deadlines, ForbiddenAddress
 
 EXCERPT_BYTES = 1024
 GITHUB_API_VERSION = "2022-11-28"
@@ -91,7 +90,7 @@ def _request(job: Job) -> tuple[bytes, dict[str, str]]:
 
 
 def _cause(exc: BaseException) -> str:
-    """A short reason from requests' nested exceptions (the innermost OS error says it best)."""
+    """A short reason from urllib3's nested exceptions (the innermost OS error says it best)."""
     seen: set[int] = set()
     stack: list[BaseException] = [exc]
     while stack:
@@ -118,7 +117,7 @@ def _cause(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
-def send(job: Job, session: requests.Session, deadlines: Deadlines, settings: WebhookSettings) -> Result:
+def send(job: Job, pool: urllib3.PoolManager, deadlines: Deadlines, settings: WebhookSettings) -> Result:
     """Make one attempt. Never raises for anything the receiver or the network does."""
     started_at = time.time_ns() // 1_000_000
     t0 = time.monotonic()
@@ -131,35 +130,36 @@ def send(job: Job, session: requests.Session, deadlines: Deadlines, settings: We
     if urlsplit(job.url).scheme.lower() not in settings.schemes:
         return result(error="the URL's scheme is no longer allowed (PODIUM_WEBHOOK_ALLOWED_SCHEMES)")
     body, headers = _request(job)
+    headers["User-Agent"] = USER_AGENT
     with deadlines.attempt(settings.policy, settings.timeout) as watch:
         try:
-            response = session.post(
+            response = pool.request(
+                "POST",
                 job.url,
-                data=body,
+                body=body,
                 headers=headers,
-                timeout=(min(settings.timeout, 10.0), settings.timeout),
-                allow_redirects=False,
-                stream=True,
+                timeout=urllib3.Timeout(connect=min(settings.timeout, 10.0), read=settings.timeout),
+                redirect=False,
+                retries=False,
+                preload_content=False,
             )
+            complete = False
             try:
-                raw = response.raw.read(EXCERPT_BYTES, decode_content=True) or b""
-                complete = response.raw.read(1) == b""
-            except BaseException:
-                response.close()
-                raise
-            if complete:
-                response.raw.release_conn()  # read to the end: the connection can carry the next one
-            else:
-                response.close()  # never drain an unbounded body: drop the connection instead
+                raw = response.read(EXCERPT_BYTES, decode_content=True) or b""
+                complete = response.read(1) == b""
+            finally:
+                if not complete:
+                    response.close()  # never drain an unbounded body: drop the connection instead
+                response.release_conn()
         except ForbiddenAddress as exc:
             return result(error=f"refused by the SSRF guard: {exc.reason}")
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            if watch.expired or isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError):
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if watch.expired or isinstance(exc, urllib3.exceptions.TimeoutError):
                 return result(error=f"timeout: no complete answer within {settings.timeout:g} s")
             return result(error=_cause(exc))
     if watch.expired:
         return result(error=f"timeout: no complete answer within {settings.timeout:g} s")
-    code = response.status_code
+    code = response.status
     excerpt = raw.decode("utf-8", errors="replace")
     error: str | None = None
     if 300 <= code < 400:

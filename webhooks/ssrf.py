@@ -28,8 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-from requests.adapters import HTTPAdapter
+import certifi
+import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -131,27 +131,13 @@ class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = GuardedHTTPSConnection
 
 
-class GuardedAdapter(HTTPAdapter):
-    """requests' adapter with the guarded connection classes and no retries of its own."""
-
-    def __init__(self) -> None:
-        super().__init__(max_retries=0, pool_connections=16, pool_maxsize=1)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-
-
-def guarded_session() -> requests.Session:
-    """A session whose every connection goes through the guard; environment proxies and .netrc are
-    ignored (a proxy would make the peer check judge the proxy, and netrc could add credentials)."""
-    session = requests.Session()
-    session.trust_env = False
-    session.headers.update({"User-Agent": USER_AGENT})
-    adapter = GuardedAdapter()
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+def guarded_pool(size: int = 32) -> urllib3.PoolManager:
+    """Connections for the sender threads (urllib3's pools are thread-safe), every one through the
+    guard, keeping up to `size` alive per host. No proxy is ever used: a proxy would make the peer
+    check judge the proxy instead of the receiver."""
+    manager = urllib3.PoolManager(num_pools=64, maxsize=size, ca_certs=certifi.where())
+    manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+    return manager
 
 
 class Deadlines:

@@ -14,10 +14,9 @@ import click
 from rich.console import Console
 from rich.table import Column, Table
 
-from registry.db.secrets import SecretBox
 from registry.domain.errors import PodiumError
 from registry.domain.identity import SYSTEM
-from registry.domain.webhook_settings import WebhookSettings, parse_duration
+from registry.domain.webhook_settings import parse_duration
 from registry.domain.webhooks import Delivery, Webhook
 from registry.runtime import Runtime
 from registry.services import deliveries as delivery_service
@@ -55,7 +54,7 @@ def _session(database_url: str | None) -> Iterator[tuple[Runtime, Keys]]:
 
     runtime: Runtime = _runtime_for_admin(database_url)
     try:
-        keys = Keys(WebhookSettings.parse(runtime.settings.setting), SecretBox(runtime.settings.secret_key))
+        keys = Keys.from_settings(runtime.settings)
         yield runtime, keys
     except PodiumError as exc:
         _fail(exc.message)

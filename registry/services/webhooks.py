@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from registry.config import Settings
 from registry.db.repositories.webhooks import WebhookRepository
 from registry.db.secrets import SecretBox
 from registry.db.tables import WebhookRow
@@ -45,6 +46,11 @@ class Keys:
 
     settings: WebhookSettings
     box: SecretBox
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Keys:
+        """Raises NotConfigured (naming the variable) when a webhook setting is unusable."""
+        return cls(WebhookSettings.parse(settings.setting), SecretBox(settings.secret_key))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from registry.domain.webhooks import Kind
 from tests.fixtures.receivers import Canary, Receiver, verify_delivery
 from tests.fixtures.webhooks import fast_settings
 from webhooks.sender import Job, Result, send
-from webhooks.ssrf import Deadlines, ForbiddenAddress, guarded_session
+from webhooks.ssrf import Deadlines, ForbiddenAddress, guarded_pool
 
 CLOSED = AddressPolicy(allowed_networks=(), allowed_ports=None)
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -54,7 +54,7 @@ Attempt = Callable[[str, WebhookSettings], Result]
 @pytest.fixture
 def attempt(deadlines: Deadlines) -> Attempt:
     def run(url: str, settings: WebhookSettings) -> Result:
-        return send(_job(url), guarded_session(), deadlines, settings)
+        return send(_job(url), guarded_pool(), deadlines, settings)
 
     return run
 
@@ -100,7 +100,7 @@ def test_loopback_is_refused_without_the_allowlist_and_delivered_with_it(
     assert receiver.requests() == []
     allowed = attempt(url, fast_settings())
     assert allowed.success
-    (got,) = receiver.requests()
+    (got,) = receiver.wait_for(1)
     verify_delivery(got, SECRET)
 
 
@@ -128,7 +128,7 @@ def test_dns_rebinding_between_attempts_is_caught(
         assert attempt(f"http://rebind.example.com:{allowed.port}/hook", settings).success
         second = attempt(f"http://rebind.example.com:{allowed.port}/hook", settings)
         assert "127.0.0.1 is not a public address" in (second.error or "")
-        assert len(allowed.requests()) == 1
+        assert len(allowed.wait_for(1)) == 1
         canary.close()
         assert canary.bytes == 0
     finally:
@@ -157,7 +157,7 @@ def test_the_check_runs_once_per_connection_and_every_attempt_connects_afresh(
 
 def test_no_connection_outside_an_attempt(receiver: Receiver) -> None:
     with pytest.raises(ForbiddenAddress, match="inside a delivery attempt"):
-        guarded_session().post(receiver.url, data=b"{}", timeout=2)
+        guarded_pool().request("POST", receiver.url, body=b"{}", timeout=2, retries=False)
     assert receiver.requests() == []
 
 

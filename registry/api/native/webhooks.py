@@ -33,11 +33,9 @@ from registry.api.native.webhook_schemas import (
     WebhookSchema,
     WebhookUpdateArgs,
 )
-from registry.db.secrets import SecretBox
 from registry.domain import webhooks as wh
 from registry.domain.entities import Page
 from registry.domain.identity import Role
-from registry.domain.webhook_settings import WebhookSettings
 from registry.domain.webhooks import Delivery, NewSecret, PingOutcome, Webhook
 from registry.services import deliveries, webhooks
 from registry.services.webhooks import GitHubSpec, Keys
@@ -48,8 +46,7 @@ blp = Blueprint(
 
 
 def keys() -> Keys:
-    settings = runtime().settings
-    return Keys(WebhookSettings.parse(settings.setting), SecretBox(settings.secret_key))
+    return Keys.from_settings(runtime().settings)
 
 
 def _shown(created: NewSecret) -> dict[str, Any]:

@@ -216,11 +216,12 @@ class DeliveryRepository:
         )
         return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
-    def finish_many(self, outcomes: Sequence[Finished]) -> None:
+    def finish_many(self, outcomes: Sequence[Finished]) -> bool:
         """Record many attempts' outcomes in one statement (executemany), each only if its claim
-        still holds: a delivery whose lease another dispatcher took is left to that one."""
+        still holds: a delivery whose lease another dispatcher took is left to that one. True when
+        every row was updated (the usual case)."""
         if not outcomes:
-            return
+            return True
         stmt = (
             update(DeliveryRow)
             .where(
@@ -239,7 +240,8 @@ class DeliveryRepository:
                 claim=None,
             )
         )
-        self.session.connection().execute(stmt, [o.params() for o in outcomes])
+        result = self.session.connection().execute(stmt, [o.params() for o in outcomes])
+        return result.rowcount == len(outcomes)
 
     def existing(self, ids: Sequence[int]) -> set[int]:
         """Which of these deliveries still exist (a subscription's deletion takes its deliveries)."""
