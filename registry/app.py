@@ -6,7 +6,8 @@ import logging
 
 from flask import Flask
 
-from registry.api import auth, mlflow_webhooks
+from registry.api import auth
+from registry.api import mlflow_webhooks
 from registry.api.errors import ErrorRouter
 from registry.api.native import errors as native_errors
 from registry.api.native import install as install_native

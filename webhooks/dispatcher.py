@@ -3,8 +3,8 @@
 One coordinating thread does all database work, never during HTTP: each round is one short
 transaction that records the attempts finished since the last round, relays new events into
 deliveries, and claims due deliveries with a lease, committed before they are sent. A pool of sender
-threads makes the attempts. When there is nothing to do the coordinator
-sleeps until a sender finishes, PostgreSQL notifies, or the poll interval passes.
+threads makes the attempts. When there is nothing to do the coordinator sleeps until a sender
+finishes, PostgreSQL notifies, or the poll interval passes.
 
 Delivery is at least once: a delivery is marked delivered only after a 2xx, in a transaction after
 the attempt; if the process dies in between, the lease expires (or, on SQLite, the next dispatcher
