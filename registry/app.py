@@ -7,8 +7,8 @@ import logging
 from flask import Flask
 
 from registry.api import auth
-from registry.api import mlflow_webhooks
 from registry.api.errors import ErrorRouter
+from registry.api.mlflow_webhooks import install as install_mlflow_webhooks
 from registry.api.native import errors as native_errors
 from registry.api.native import install as install_native
 from registry.config import Settings
@@ -33,5 +33,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     router.install(app)
     auth.install(app, runtime, identity_sources=[])
     install_native(app, router)
-    mlflow_webhooks.install(app, router)
+    install_mlflow_webhooks(app, router)
     return app
