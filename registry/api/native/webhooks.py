@@ -111,7 +111,7 @@ class EventTypes(MethodView):
 
 
 @blp.route("/webhooks/event-types/<event_type>")
-class EventTypeSchema(MethodView):
+class EventTypeDocument(MethodView):
     @requires(Role.READER)
     def get(self, event_type: str) -> Any:
         """The JSON Schema of an event type's body (`envelope` for the common envelope)."""

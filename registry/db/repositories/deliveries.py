@@ -86,6 +86,21 @@ def _due(now: int) -> Any:
     )
 
 
+def _log_select() -> Any:
+    """Deliveries with their event's id, type and model and their subscription's public id."""
+    return (
+        select(
+            DeliveryRow,
+            OutboxEventRow.event_id,
+            OutboxEventRow.type,
+            OutboxEventRow.model,
+            WebhookRow.public_id,
+        )
+        .join(OutboxEventRow, OutboxEventRow.id == DeliveryRow.event_id)
+        .join(WebhookRow, WebhookRow.id == DeliveryRow.webhook_id)
+    )
+
+
 class DeliveryRepository:
     def __init__(self, session: Session, dialect: str) -> None:
         self.session = session
@@ -296,17 +311,7 @@ class DeliveryRepository:
         limit: int,
     ) -> list[LogRow]:
         """Deliveries, newest first, with their event's id, type and model."""
-        stmt = (
-            select(
-                DeliveryRow,
-                OutboxEventRow.event_id,
-                OutboxEventRow.type,
-                OutboxEventRow.model,
-                WebhookRow.public_id,
-            )
-            .join(OutboxEventRow, OutboxEventRow.id == DeliveryRow.event_id)
-            .join(WebhookRow, WebhookRow.id == DeliveryRow.webhook_id)
-        )
+        stmt = _log_select()
         if webhook_id is not None:
             stmt = stmt.where(DeliveryRow.webhook_id == webhook_id)
         if statuses:
@@ -321,18 +326,7 @@ class DeliveryRepository:
         return [LogRow(d, e, t, m, w) for d, e, t, m, w in self.session.execute(stmt)]
 
     def log_row(self, delivery_id: int) -> LogRow:
-        stmt = (
-            select(
-                DeliveryRow,
-                OutboxEventRow.event_id,
-                OutboxEventRow.type,
-                OutboxEventRow.model,
-                WebhookRow.public_id,
-            )
-            .join(OutboxEventRow, OutboxEventRow.id == DeliveryRow.event_id)
-            .join(WebhookRow, WebhookRow.id == DeliveryRow.webhook_id)
-            .where(DeliveryRow.id == delivery_id)
-        )
+        stmt = _log_select().where(DeliveryRow.id == delivery_id)
         found = self.session.execute(stmt).one_or_none()
         if found is None:
             raise NotFound(f"Delivery {delivery_id} not found")
