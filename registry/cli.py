@@ -9,8 +9,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from registry import plugins
 from registry.commands.gate import gate
 from registry.commands.promote import promote
+from registry.commands.webhooks import webhooks
 from registry.config import ConfigError, Settings
 from registry.db import migrate
 from registry.db.engine import create_database
@@ -98,7 +100,9 @@ def server(
     )
     if settings.auto_migrate:
         _upgrade(settings, quiet=True)
-    from registry.server import run
+    from registry.server import post_worker_init_hooks, run
+
+    post_worker_init_hooks.extend(plugins.load(plugins.SERVER_WORKER_HOOKS))
 
     err_console.print(
         f"Podium listening on http://{settings.host}:{settings.port} "
@@ -213,6 +217,9 @@ def tokens_revoke(name: str, database_url: str | None) -> None:
 
 main.add_command(promote)
 main.add_command(gate)
+main.add_command(webhooks)
+for _command in plugins.load(plugins.COMMANDS):
+    main.add_command(_command)
 
 if __name__ == "__main__":
     main()

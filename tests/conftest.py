@@ -6,4 +6,6 @@ pytest_plugins = [
     "tests.fixtures.github_stub",
     "tests.fixtures.s3",
     "tests.fixtures.servers",
+    "tests.fixtures.receivers",
+    "tests.fixtures.webhooks",
 ]

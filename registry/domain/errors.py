@@ -92,3 +92,9 @@ class StorageError(PodiumError):
     """The artifact store failed for a reason that is not the client's fault."""
 
     code = "STORAGE_ERROR"
+
+
+class NotConfigured(PodiumError):
+    """The server lacks a setting this request needs; the message names it and how to set it."""
+
+    code = "NOT_CONFIGURED"

@@ -11,6 +11,7 @@ from registry import __version__
 from registry.api.auth import declare
 from registry.api.errors import ErrorRouter
 from registry.api.native import errors, health, history, models, policies, promotions, tokens, versions
+from registry.api.native import webhooks as webhook_api
 from registry.api.native.metrics import blp as metrics_blp
 from registry.api.native.schemas import Timestamp
 from registry.domain.identity import Role
@@ -47,6 +48,7 @@ def install(app: Flask, router: ErrorRouter) -> Api:
     for blp in (models.blp, versions.blp, tokens.blp, policies.blp, promotions.blp, history.blp):
         api.register_blueprint(blp)
     api.register_blueprint(metrics_blp)
+    api.register_blueprint(webhook_api.blp)
     app.register_blueprint(health.blp)
     # flask-smorest's own route serving the document: readable by any authenticated caller.
     for endpoint in list(app.view_functions):

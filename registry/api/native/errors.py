@@ -18,6 +18,7 @@ STATUS: list[tuple[type[e.PodiumError], int]] = [
     (e.Unauthenticated, 401),
     (e.PermissionDenied, 403),
     (e.StorageError, 503),
+    (e.NotConfigured, 503),
 ]
 
 _HTTP_CODES = {

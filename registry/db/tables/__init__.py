@@ -10,11 +10,14 @@ from registry.db.tables.registry import (
     RegisteredModelRow,
     RegisteredModelTagRow,
 )
+from registry.db.tables.webhooks import DeliveryAttemptRow, DeliveryRow, WebhookRow
 
 __all__ = [
     "AliasRow",
     "ApprovalRow",
     "AuditEventRow",
+    "DeliveryAttemptRow",
+    "DeliveryRow",
     "ModelVersionRow",
     "ModelVersionTagRow",
     "OutboxEventRow",
@@ -23,4 +26,5 @@ __all__ = [
     "RegisteredModelRow",
     "RegisteredModelTagRow",
     "TokenRow",
+    "WebhookRow",
 ]
