@@ -45,7 +45,9 @@ class PodiumServer(BaseApplication):  # type: ignore[misc]
             "threads": s.threads,
             "timeout": 120,
             "graceful_timeout": 30,
-            "keepalive": 75,
+            # Short enough that a graceful stop (which waits for idle keep-alive connections) is quick,
+            # long enough that a client's burst of calls reuses one connection.
+            "keepalive": 5,
             "loglevel": s.log_level,
             "errorlog": "-",
             "proc_name": "podium",

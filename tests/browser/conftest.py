@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -93,7 +94,9 @@ def shoot(driver: WebDriver, name: str) -> Path:
 
 
 def wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
-    return WebDriverWait(driver, WAIT_SECONDS)
+    # A form post reloads the page: an element found just before the reload goes stale, which
+    # means "not there yet", not a failure.
+    return WebDriverWait(driver, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def wait_for(driver: WebDriver, css: str) -> None:
