@@ -22,7 +22,7 @@ from registry.domain.paging import decode_page_token, encode_page_token, fingerp
 from registry.domain.search import VERSION_FILTER, Comparison, parse_filter
 from registry.domain.sources import parse_source
 from registry.domain.stages import ALL_STAGES, Stage, parse_stage
-from registry.services import assemble
+from registry.services import assemble, lineage
 
 MAX_RESULTS_DEFAULT = 10_000
 # What a client may ask for (MLflow's limit) and what one page holds at most.
@@ -59,11 +59,12 @@ def create_model_version(
     name = validate_model_name(name)
     model_id = _optional_id(model_id, "model_id")
     run_id = _optional_id(run_id, "run_id")
-    parse_source(source, model_id)
+    source_ref = parse_source(source, model_id)
     description = validate_description(description)
     checked_tags = dict(validate_tag(k, v) for k, v in (tags or {}).items())
     with uow:
         model = uow.models.lock(name)
+        run_id = lineage.check_source(uow, source_ref, run_id, model_id)
         number = uow.models.take_version_number(model)
         row = uow.versions.add(
             ModelVersionRow(
@@ -84,6 +85,7 @@ def create_model_version(
         for key, value in checked_tags.items():
             uow.versions.set_tag(row.id, key, value)
         model.last_updated_time = uow.now
+        lineage.link_version(uow, model_id, name, number)
         mv = assemble.version(uow, row, name)
         uow.record(
             events.Event(

@@ -9,6 +9,20 @@ from registry.db.tables.registry import (
     RegisteredModelRow,
     RegisteredModelTagRow,
 )
+from registry.db.tables.tracking import (
+    ExperimentRow,
+    ExperimentTagRow,
+    LatestMetricRow,
+    LoggedModelMetricRow,
+    LoggedModelParamRow,
+    LoggedModelRow,
+    LoggedModelTagRow,
+    MetricRow,
+    ParamRow,
+    RunOutputRow,
+    RunRow,
+    RunTagRow,
+)
 
 __all__ = [
     "AliasRow",
@@ -19,4 +33,17 @@ __all__ = [
     "RegisteredModelRow",
     "RegisteredModelTagRow",
     "TokenRow",
+    # tracking
+    "ExperimentRow",
+    "ExperimentTagRow",
+    "LatestMetricRow",
+    "LoggedModelMetricRow",
+    "LoggedModelParamRow",
+    "LoggedModelRow",
+    "LoggedModelTagRow",
+    "MetricRow",
+    "ParamRow",
+    "RunOutputRow",
+    "RunRow",
+    "RunTagRow",
 ]
