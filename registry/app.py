@@ -8,6 +8,7 @@ from flask import Flask
 
 from registry.api import auth
 from registry.api.errors import ErrorRouter
+from registry.api.mlflow import install as install_mlflow
 from registry.api.native import errors as native_errors
 from registry.api.native import install as install_native
 from registry.config import Settings
@@ -32,4 +33,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     router.install(app)
     auth.install(app, runtime, identity_sources=[])
     install_native(app, router)
+    install_mlflow(app, router)
     return app

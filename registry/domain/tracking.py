@@ -162,7 +162,9 @@ def is_experiment_id(value: object) -> bool:
 def validate_key(key: object, what: str) -> str:
     """A metric, param or tag name: MLflow's character set, no traversal, at most 250 characters."""
     if key is None or key == "":
-        raise MissingParameter(f"Missing value for required parameter 'key'. {what} name is empty.", field="key")
+        raise MissingParameter(
+            f"Missing value for required parameter 'key'. {what} name is empty.", field="key"
+        )
     if not isinstance(key, str):
         raise InvalidParameter(f"Invalid value {key!r} for parameter 'key': must be a string.", field="key")
     if len(key) > MAX_ENTITY_KEY_LENGTH:
@@ -208,7 +210,9 @@ def validate_value(value: object, key: str, limit: int, what: str) -> str:
 def validate_metric_value(value: object, key: str) -> float:
     """A metric value: a number, or the protobuf-JSON spellings NaN / Infinity / -Infinity."""
     if isinstance(value, bool):
-        raise InvalidParameter(f"Got invalid value {value} for metric '{key}' (must be a number).", field="value")
+        raise InvalidParameter(
+            f"Got invalid value {value} for metric '{key}' (must be a number).", field="value"
+        )
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str) and value in ("NaN", "Infinity", "-Infinity", "nan", "inf", "-inf"):
@@ -218,7 +222,9 @@ def validate_metric_value(value: object, key: str) -> float:
             return float(value)
         except ValueError:
             pass
-    raise InvalidParameter(f"Got invalid value {value!r} for metric '{key}' (must be a number).", field="value")
+    raise InvalidParameter(
+        f"Got invalid value {value!r} for metric '{key}' (must be a number).", field="value"
+    )
 
 
 def validate_int(value: object, name: str, *, default: int | None = None) -> int:
@@ -228,15 +234,19 @@ def validate_int(value: object, name: str, *, default: int | None = None) -> int
             raise MissingParameter(f"Missing value for required parameter '{name}'.", field=name)
         return default
     if isinstance(value, bool):
-        raise InvalidParameter(f"Invalid value {value!r} for parameter '{name}': expected an integer.", field=name)
+        raise InvalidParameter(
+            f"Invalid value {value!r} for parameter '{name}': expected an integer.", field=name
+        )
     if isinstance(value, int):
         result = value
-    elif isinstance(value, float) and value.is_integer():
-        result = int(value)
-    elif isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value.strip()):
+    elif (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value.strip())
+    ):
         result = int(value)
     else:
-        raise InvalidParameter(f"Invalid value {value!r} for parameter '{name}': expected an integer.", field=name)
+        raise InvalidParameter(
+            f"Invalid value {value!r} for parameter '{name}': expected an integer.", field=name
+        )
     if not -(2**63) <= result < 2**63:
         raise InvalidParameter(f"Invalid value {value!r} for parameter '{name}': out of range.", field=name)
     return result
@@ -244,7 +254,9 @@ def validate_int(value: object, name: str, *, default: int | None = None) -> int
 
 def validate_experiment_name(name: object) -> str:
     if name is None or name == "":
-        raise MissingParameter("Invalid experiment name: ''. Experiment name must not be empty.", field="name")
+        raise MissingParameter(
+            "Invalid experiment name: ''. Experiment name must not be empty.", field="name"
+        )
     if not isinstance(name, str):
         raise InvalidParameter(
             f"Invalid experiment name: {name!r}. Expected a string, got {type(name).__name__}.", field="name"
@@ -288,9 +300,7 @@ def parse_view_type(value: object) -> ViewType:
         ) from None
 
 
-def metric_is_newer(
-    candidate: tuple[int, int, float], current: tuple[int, int, float] | None
-) -> bool:
+def metric_is_newer(candidate: tuple[int, int, float], current: tuple[int, int, float] | None) -> bool:
     """Which value a run shows for a metric: the highest (step, timestamp, value), NaN lowest."""
     if current is None:
         return True

@@ -25,9 +25,7 @@ RUN_FILTER = FilterRules(
         "Run Name": "run_name",
         "run_uuid": "run_id",
     },
-    order_by=frozenset(
-        {"run_id", "run_name", "user_id", "status", "artifact_uri", "start_time", "end_time"}
-    ),
+    order_by=frozenset({"run_id", "run_name", "user_id", "status", "artifact_uri", "start_time", "end_time"}),
 )
 
 EXPERIMENT_FILTER = FilterRules(
@@ -58,6 +56,14 @@ LOGGED_MODEL_FILTER = FilterRules(
     list_keys=frozenset({"model_id", "source_run_id", "name"}),
     aliases={"creation_time": "creation_timestamp", "last_updated_time": "last_updated_timestamp"},
     order_by=frozenset(
-        {"name", "model_id", "model_type", "status", "source_run_id", "creation_timestamp", "last_updated_timestamp"}
+        {
+            "name",
+            "model_id",
+            "model_type",
+            "status",
+            "source_run_id",
+            "creation_timestamp",
+            "last_updated_timestamp",
+        }
     ),
 )

@@ -60,7 +60,9 @@ def run_artifacts(uow: UnitOfWork, store: ArtifactStore, run_id: str, path: str 
     return list_artifacts(store, join_path(base, safe_path(path, allow_root=True)))
 
 
-def logged_model_artifacts(uow: UnitOfWork, store: ArtifactStore, model_id: str, path: str = "") -> list[FileInfo]:
+def logged_model_artifacts(
+    uow: UnitOfWork, store: ArtifactStore, model_id: str, path: str = ""
+) -> list[FileInfo]:
     """The files of a logged model, below `path`."""
     with uow.reading():
         model = tracking(uow).logged_models.get(model_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from registry.db.repositories.tracking import Tracking, tracking
-from registry.db.tables import ExperimentRow
+from registry.db.tables.tracking import ExperimentRow
 from registry.db.uow import UnitOfWork
 from registry.domain.entities import Page
 from registry.domain.errors import InvalidParameter, NotFound
@@ -111,7 +111,9 @@ def search_experiments(
     comparisons = EXPERIMENT_FILTER.check(parse_filter(filter_string))
     order = EXPERIMENT_FILTER.order(order_by)
     view = parse_view_type(view_type)
-    limit = page_size(max_results, default=MAX_RESULTS_DEFAULT, maximum=MAX_RESULTS_LIMIT, cap=MAX_RESULTS_LIMIT)
+    limit = page_size(
+        max_results, default=MAX_RESULTS_DEFAULT, maximum=MAX_RESULTS_LIMIT, cap=MAX_RESULTS_LIMIT
+    )
     query = fingerprint("experiments", filter_string or "", order_by or [], view.value)
     offset = decode_page_token(page_token, query)
     with uow.reading():

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from registry.db.repositories.tracking import Tracking, tracking
-from registry.db.tables import LoggedModelRow
+from registry.db.tables.tracking import LoggedModelRow
 from registry.db.uow import UnitOfWork
 from registry.domain.entities import Page
 from registry.domain.errors import InvalidParameter
@@ -79,7 +79,9 @@ def create_logged_model(
     if name not in (None, "") and not isinstance(name, str):
         raise InvalidParameter(f"Invalid value {name!r} for parameter 'name'.", field="name")
     if model_type is not None and not isinstance(model_type, str):
-        raise InvalidParameter(f"Invalid value {model_type!r} for parameter 'model_type'.", field="model_type")
+        raise InvalidParameter(
+            f"Invalid value {model_type!r} for parameter 'model_type'.", field="model_type"
+        )
     checked_params = _pairs(params, "Param", MAX_PARAM_VALUE_LENGTH)
     checked_tags = _pairs(tags, "Tag", MAX_RUN_TAG_VALUE_LENGTH)
     model_name = validate_value(name or generate_run_name(), "name", 500, "Logged model name")
@@ -192,7 +194,9 @@ def search_logged_models(
 ) -> Page[LoggedModel]:
     comparisons = LOGGED_MODEL_FILTER.check(parse_filter(filter_string))
     order = parse_order_by(order_by)
-    limit = page_size(max_results, default=MAX_RESULTS_DEFAULT, maximum=MAX_RESULTS_LIMIT, cap=MAX_RESULTS_LIMIT)
+    limit = page_size(
+        max_results, default=MAX_RESULTS_DEFAULT, maximum=MAX_RESULTS_LIMIT, cap=MAX_RESULTS_LIMIT
+    )
     ids = sorted({int(str(e)) for e in experiment_ids if str(e).isdigit()})
     query = fingerprint("logged_models", ids, filter_string or "", [repr(o) for o in order])
     offset = decode_page_token(page_token, query)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 
 from registry.db.repositories.tracking import Tracking, tracking
-from registry.db.tables import RunRow
+from registry.db.tables.tracking import RunRow
 from registry.db.uow import UnitOfWork
 from registry.domain.entities import Page
 from registry.domain.errors import InvalidParameter, NotFound
@@ -320,7 +320,9 @@ def search_runs(
             raise InvalidParameter(f"`order_by` contains duplicate fields: {order_by}", field="order_by")
         seen.add((k.kind, k.key))
     view = parse_view_type(view_type)
-    limit = page_size(max_results, default=MAX_RESULTS_DEFAULT, maximum=MAX_RESULTS_LIMIT, cap=MAX_RESULTS_LIMIT)
+    limit = page_size(
+        max_results, default=MAX_RESULTS_DEFAULT, maximum=MAX_RESULTS_LIMIT, cap=MAX_RESULTS_LIMIT
+    )
     ids = sorted({int(str(e)) for e in experiment_ids if str(e).isdigit()})
     query = fingerprint("runs", ids, filter_string or "", order_by or [], view.value)
     offset = decode_page_token(page_token, query)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.db.repositories.filters import compare, tag_condition
-from registry.db.tables import ExperimentRow, ExperimentTagRow
+from registry.db.tables.tracking import ExperimentRow, ExperimentTagRow
 from registry.domain.errors import AlreadyExists, NotFound
 from registry.domain.search import Comparison, OrderKey
 from registry.domain.tracking import ACTIVE, DEFAULT_EXPERIMENT_NAME, DELETED, is_experiment_id

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from registry.db.repositories.filters import compare
 from registry.db.repositories.tracking_runs import insert_ignoring_duplicates, loaded_value, stored_value
-from registry.db.tables import (
+from registry.db.tables.tracking import (
     LoggedModelMetricRow,
     LoggedModelParamRow,
     LoggedModelRow,
@@ -143,7 +143,9 @@ class LoggedModelRepository:
     def existing_ids(self, ids: list[str]) -> set[str]:
         if not ids:
             return set()
-        return set(self.session.scalars(select(LoggedModelRow.model_id).where(LoggedModelRow.model_id.in_(ids))))
+        return set(
+            self.session.scalars(select(LoggedModelRow.model_id).where(LoggedModelRow.model_id.in_(ids)))
+        )
 
     def search(
         self,
@@ -204,6 +206,8 @@ class LoggedModelRepository:
         table: Any = LoggedModelParamRow if c.kind == "param" else LoggedModelTagRow
         return exists(
             select(table.key).where(
-                table.model_id == LoggedModelRow.model_id, table.key == c.key, compare(table.value, c.op, c.value)
+                table.model_id == LoggedModelRow.model_id,
+                table.key == c.key,
+                compare(table.value, c.op, c.value),
             )
         )

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from registry.db.repositories.filters import compare
-from registry.db.tables import (
+from registry.db.tables.tracking import (
     LatestMetricRow,
     MetricRow,
     ParamRow,
@@ -54,7 +54,9 @@ def loaded_value(value: float, is_nan: bool) -> float:
     return math.nan if is_nan else float(value)
 
 
-def insert_ignoring_duplicates(session: Session, dialect: str, table: Any, rows: list[dict[str, Any]]) -> None:
+def insert_ignoring_duplicates(
+    session: Session, dialect: str, table: Any, rows: list[dict[str, Any]]
+) -> None:
     """INSERT rows, skipping those that hit a unique constraint (a point logged twice)."""
     if not rows:
         return
@@ -119,9 +121,7 @@ class RunRepository:
                 .order_by(LatestMetricRow.key)
             )
             for m in rows:
-                out[m.run_uuid].append(
-                    Metric(m.key, loaded_value(m.value, m.is_nan), m.timestamp, m.step)
-                )
+                out[m.run_uuid].append(Metric(m.key, loaded_value(m.value, m.is_nan), m.timestamp, m.step))
         return out
 
     def outputs(self, run_ids: list[str]) -> dict[str, list[ModelOutput]]:
@@ -179,7 +179,9 @@ class RunRepository:
         newest: dict[str, Metric] = {}
         for m in metrics:
             seen = newest.get(m.key)
-            if seen is None or metric_is_newer((m.step, m.timestamp, m.value), (seen.step, seen.timestamp, seen.value)):
+            if seen is None or metric_is_newer(
+                (m.step, m.timestamp, m.value), (seen.step, seen.timestamp, seen.value)
+            ):
                 newest[m.key] = m
         if not newest:
             return
@@ -197,7 +199,12 @@ class RunRepository:
             if row is None:
                 self.session.add(
                     LatestMetricRow(
-                        run_uuid=run_id, key=key, value=value, is_nan=is_nan, timestamp=m.timestamp, step=m.step
+                        run_uuid=run_id,
+                        key=key,
+                        value=value,
+                        is_nan=is_nan,
+                        timestamp=m.timestamp,
+                        step=m.step,
                     )
                 )
             elif metric_is_newer(

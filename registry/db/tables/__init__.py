@@ -1,5 +1,6 @@
 """All tables, imported together so `Base.metadata` is complete for Alembic and tests."""
 
+from registry.db.tables import tracking  # noqa: F401  (experiments, runs, logged models)
 from registry.db.tables.events import AuditEventRow, OutboxEventRow
 from registry.db.tables.identity import TokenRow
 from registry.db.tables.registry import (
@@ -8,20 +9,6 @@ from registry.db.tables.registry import (
     ModelVersionTagRow,
     RegisteredModelRow,
     RegisteredModelTagRow,
-)
-from registry.db.tables.tracking import (
-    ExperimentRow,
-    ExperimentTagRow,
-    LatestMetricRow,
-    LoggedModelMetricRow,
-    LoggedModelParamRow,
-    LoggedModelRow,
-    LoggedModelTagRow,
-    MetricRow,
-    ParamRow,
-    RunOutputRow,
-    RunRow,
-    RunTagRow,
 )
 
 __all__ = [
@@ -33,17 +20,4 @@ __all__ = [
     "RegisteredModelRow",
     "RegisteredModelTagRow",
     "TokenRow",
-    # tracking
-    "ExperimentRow",
-    "ExperimentTagRow",
-    "LatestMetricRow",
-    "LoggedModelMetricRow",
-    "LoggedModelParamRow",
-    "LoggedModelRow",
-    "LoggedModelTagRow",
-    "MetricRow",
-    "ParamRow",
-    "RunOutputRow",
-    "RunRow",
-    "RunTagRow",
 ]

@@ -56,9 +56,7 @@ class MetricRow(Base):
     """Every value ever logged (the history). Logging the same point twice keeps one row."""
 
     __tablename__ = "metrics"
-    __table_args__ = (
-        UniqueConstraint("run_uuid", "key", "step", "timestamp", "value", "is_nan"),
-    )
+    __table_args__ = (UniqueConstraint("run_uuid", "key", "step", "timestamp", "value", "is_nan"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     run_uuid: Mapped[str] = mapped_column(ForeignKey("runs.run_uuid", ondelete="CASCADE"))
@@ -136,7 +134,9 @@ class LoggedModelMetricRow(Base):
     """Metrics logged with a model_id (MLflow 3 re-logs a run's metrics against its model)."""
 
     __tablename__ = "logged_model_metrics"
-    __table_args__ = (UniqueConstraint("model_id", "key", "step", "timestamp", "value", "is_nan", "run_uuid"),)
+    __table_args__ = (
+        UniqueConstraint("model_id", "key", "step", "timestamp", "value", "is_nan", "run_uuid"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     model_id: Mapped[str] = mapped_column(ForeignKey("logged_models.model_id", ondelete="CASCADE"))
