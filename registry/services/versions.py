@@ -166,7 +166,6 @@ def set_model_version_tag(uow: UnitOfWork, name: str, version: object, key: str,
         model = uow.models.lock(name)
         row = uow.versions.get(model, number)
         previous = uow.versions.set_tag(row.id, key, text)
-        row.last_updated_time = uow.now
         uow.record(
             events.Event(
                 events.MODEL_VERSION_TAG_SET,
@@ -194,7 +193,6 @@ def delete_model_version_tag(uow: UnitOfWork, name: str, version: object, key: s
         row = uow.versions.get(model, number)
         previous = uow.versions.delete_tag(row.id, key)
         if previous is not None:
-            row.last_updated_time = uow.now
             uow.record(
                 events.Event(
                     events.MODEL_VERSION_TAG_DELETED,

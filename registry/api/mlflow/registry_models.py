@@ -8,8 +8,15 @@ from registry.api.auth import requires
 from registry.api.context import uow
 from registry.api.mlflow import shapes
 from registry.api.mlflow.wire import args, ok
+from registry.domain.entities import RegisteredModel
 from registry.domain.identity import Role
-from registry.services import aliases, models, versions
+from registry.services import aliases, models, stage_order, versions
+
+
+def _shaped(model: RegisteredModel) -> dict[str, object]:
+    # A second, read-only look: MLflow orders latest_versions by when each stage was first used.
+    return shapes.registered_model(model, stage_order.first_use_order(uow(), model.name))
+
 
 bp = Blueprint("mlflow_registered_models", __name__, url_prefix="/api/2.0/mlflow/registered-models")
 
@@ -21,19 +28,13 @@ def create() -> Response:
     model = models.create_registered_model(
         uow(), a.required("name"), description=a.string("description"), tags=a.pairs("tags")
     )
-    return ok({"registered_model": shapes.registered_model(model)})
+    return ok({"registered_model": _shaped(model)})
 
 
 @bp.get("/get")
 @requires(Role.READER)
 def get() -> Response:
-    return ok(
-        {
-            "registered_model": shapes.registered_model(
-                models.get_registered_model(uow(), args().required("name"))
-            )
-        }
-    )
+    return ok({"registered_model": _shaped(models.get_registered_model(uow(), args().required("name")))})
 
 
 @bp.get("/search")
@@ -57,8 +58,10 @@ def search() -> Response:
 @requires(Role.READER)
 def get_latest_versions() -> Response:
     a = args()
-    found = versions.get_latest_versions(uow(), a.required("name"), a.strings("stages") or None)
-    return ok({"model_versions": [shapes.model_version(v) for v in found]})
+    name = a.required("name")
+    found = versions.get_latest_versions(uow(), name, a.strings("stages") or None)
+    ordered = stage_order.in_stage_order(found, stage_order.first_use_order(uow(), name))
+    return ok({"model_versions": [shapes.model_version(v) for v in ordered]})
 
 
 @bp.patch("/update")
@@ -66,7 +69,7 @@ def get_latest_versions() -> Response:
 def update() -> Response:
     a = args()
     model = models.update_registered_model(uow(), a.required("name"), a.string("description"))
-    return ok({"registered_model": shapes.registered_model(model)})
+    return ok({"registered_model": _shaped(model)})
 
 
 @bp.post("/rename")
@@ -74,7 +77,7 @@ def update() -> Response:
 def rename() -> Response:
     a = args()
     model = models.rename_registered_model(uow(), a.required("name"), a.required("new_name"))
-    return ok({"registered_model": shapes.registered_model(model)})
+    return ok({"registered_model": _shaped(model)})
 
 
 @bp.delete("/delete")

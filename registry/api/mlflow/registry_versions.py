@@ -11,6 +11,9 @@ from registry.api.mlflow.wire import Args, args, ok
 from registry.domain.identity import Role
 from registry.services import lineage, versions
 
+# MLflow's order when the client gives none.
+DEFAULT_VERSION_ORDER = ["last_updated_timestamp DESC", "name ASC", "version_number DESC"]
+
 bp = Blueprint("mlflow_model_versions", __name__, url_prefix="/api/2.0/mlflow/model-versions")
 
 
@@ -86,7 +89,7 @@ def search() -> Response:
     page = versions.search_model_versions(
         uow(),
         filter_string=a.string("filter"),
-        order_by=a.strings("order_by"),
+        order_by=a.strings("order_by") or DEFAULT_VERSION_ORDER,
         max_results=a.integer("max_results"),
         page_token=a.string("page_token"),
     )

@@ -12,6 +12,7 @@ from typing import Any
 from registry.api.mlflow.wire import number
 from registry.domain.entities import ModelVersion, RegisteredModel
 from registry.domain.tracking import Experiment, LoggedModel, Metric, Run, RunInfo
+from registry.services.stage_order import in_stage_order
 from registry.storage.base import FileInfo
 
 
@@ -123,7 +124,8 @@ def model_version(mv: ModelVersion, *, with_aliases: bool = True) -> dict[str, A
     return out
 
 
-def registered_model(rm: RegisteredModel) -> dict[str, Any]:
+def registered_model(rm: RegisteredModel, stage_order: list[str] | None = None) -> dict[str, Any]:
+    """`stage_order` orders `latest_versions` (see services.stage_order); None: by stage name."""
     out: dict[str, Any] = {
         "name": rm.name,
         "creation_timestamp": rm.creation_timestamp,
@@ -132,7 +134,8 @@ def registered_model(rm: RegisteredModel) -> dict[str, Any]:
     if rm.description:
         out["description"] = rm.description
     if rm.latest_versions:
-        out["latest_versions"] = [model_version(v, with_aliases=False) for v in rm.latest_versions]
+        latest = in_stage_order(rm.latest_versions, stage_order)
+        out["latest_versions"] = [model_version(v, with_aliases=False) for v in latest]
     if rm.tags:
         out["tags"] = _pairs(rm.tags)
     if rm.aliases:
