@@ -47,7 +47,14 @@ def registry_script(rec: Recording, client: MlflowClient) -> None:
 
     c("create model", client.create_registered_model, "diff-model", tags={"team": "ml"}, description="first")
     c("create duplicate model", client.create_registered_model, "diff-model")
-    c("v1 from logged model", client.create_model_version, "diff-model", source, run_id=run_id, model_id=logged.model_id)
+    c(
+        "v1 from logged model",
+        client.create_model_version,
+        "diff-model",
+        source,
+        run_id=run_id,
+        model_id=logged.model_id,
+    )
     c(
         "v2 from artifact uri",
         client.create_model_version,
@@ -68,7 +75,13 @@ def registry_script(rec: Recording, client: MlflowClient) -> None:
     c("v4 register_model (run_id filled in)", mlflow.register_model, source, "diff-model")
     c("logged model after registrations", client.get_logged_model, logged.model_id)
     c("models:/m- source without model_id", client.create_model_version, "diff-model", source, run_id=run_id)
-    c("version of a missing model", client.create_model_version, "no-such-model", source, model_id=logged.model_id)
+    c(
+        "version of a missing model",
+        client.create_model_version,
+        "no-such-model",
+        source,
+        model_id=logged.model_id,
+    )
     c("get model", client.get_registered_model, "diff-model")
     c("get version", client.get_model_version, "diff-model", "1")
 
@@ -93,7 +106,12 @@ def registry_script(rec: Recording, client: MlflowClient) -> None:
         archive_existing_versions=True,
     )
     c("latest versions", client.get_latest_versions, "diff-model")
-    c("latest in Production/Staging", client.get_latest_versions, "diff-model", stages=["Production", "Staging"])
+    c(
+        "latest in Production/Staging",
+        client.get_latest_versions,
+        "diff-model",
+        stages=["Production", "Staging"],
+    )
 
     c("set version tag", client.set_model_version_tag, "diff-model", "1", "validation", "passed")
     c("set version tag (int value)", client.set_model_version_tag, "diff-model", "1", "tmp", 1)
@@ -167,7 +185,13 @@ def tracking_script(rec: Recording, client: MlflowClient) -> None:
     c("get run", client.get_run, first)
     c("metric history", client.get_metric_history, first, "rmse")
     c("search by metric DESC", client.search_runs, [exp_id], order_by=["metrics.rmse DESC"])
-    c("search by metric ASC, first", client.search_runs, [exp_id], order_by=["metrics.rmse ASC"], max_results=1)
+    c(
+        "search by metric ASC, first",
+        client.search_runs,
+        [exp_id],
+        order_by=["metrics.rmse ASC"],
+        max_results=1,
+    )
     c("search filter", client.search_runs, [exp_id], "metrics.rmse < 0.4 and params.alpha != '0.1'")
     c("search tags", client.search_runs, [exp_id], "tags.team = 'ops'")
     c("search LIKE", client.search_runs, [exp_id], "params.alpha LIKE '0.%'", order_by=["params.alpha ASC"])
@@ -226,6 +250,7 @@ def test_client_sees_the_same(
             continue
         if theirs != ours:
             mismatches.append(
-                f"{label}:\n  mlflow: {json.dumps(theirs, sort_keys=True)}\n  podium: {json.dumps(ours, sort_keys=True)}"
+                f"{label}:\n  mlflow: {json.dumps(theirs, sort_keys=True)}"
+                f"\n  podium: {json.dumps(ours, sort_keys=True)}"
             )
     assert not mismatches, "client-visible differences:\n" + "\n".join(mismatches)

@@ -31,7 +31,9 @@ def train(experiment_name: str, model_name: str, workdir: str) -> dict[str, obje
     from sklearn.model_selection import train_test_split
 
     data = load_diabetes()
-    x_train, x_test, y_train, y_test = train_test_split(data.data, data.target, test_size=0.2, random_state=42)
+    x_train, x_test, y_train, y_test = train_test_split(
+        data.data, data.target, test_size=0.2, random_state=42
+    )
     mlflow.set_experiment(experiment_name)
     scores: dict[str, float] = {}
     for n_estimators in (5, 20):
