@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +42,9 @@ _COLUMNS: dict[str, Any] = {
 }
 
 
+_RUN_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+
+
 def run_not_found(run_id: object) -> NotFound:
     return NotFound(f"Run with id={run_id} not found")
 
@@ -77,7 +81,8 @@ class RunRepository:
         return row
 
     def find(self, run_id: object) -> RunRow | None:
-        if not isinstance(run_id, str) or not run_id or len(run_id) > 64:
+        # Anything but an id-shaped string cannot name a run (and NUL cannot reach PostgreSQL).
+        if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
             return None
         return self.session.get(RunRow, run_id)
 
