@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from registry.db.repositories.version_reads import version_by_alias
 from registry.db.uow import UnitOfWork
 from registry.domain import events
 from registry.domain.entities import ModelVersion
@@ -71,8 +72,9 @@ def get_version_by_alias(uow: UnitOfWork, name: str, alias: str) -> ModelVersion
     name = validate_model_name(name)
     alias = validate_alias_reference(alias)
     with uow.reading():
-        model = uow.models.get(name)
-        row = uow.versions.by_alias(model.id, alias)
-        if row is None:
+        # The path every deploy job takes: two prebuilt statements (see version_reads).
+        found = version_by_alias(uow.session, name, alias)
+        if found is None:
+            uow.models.get(name)  # NotFound for a missing model, before the alias
             raise AliasNotFound(f"Registered model alias {alias} not found.")
-        return assemble.version(uow, row, name)
+        return found

@@ -86,7 +86,8 @@ def create_model_version(
             uow.versions.set_tag(row.id, key, value)
         model.last_updated_time = uow.now
         lineage.link_version(uow, model_id, name, number)
-        mv = assemble.version(uow, row, name)
+        # A new version has exactly the tags just written and no aliases: no need to read them back.
+        mv = assemble.version_entity(row, name, dict(sorted(checked_tags.items())), [])
         uow.record(
             events.Event(
                 events.MODEL_VERSION_CREATED,
