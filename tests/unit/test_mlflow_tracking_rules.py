@@ -30,7 +30,9 @@ def test_keys_accepted(key: str) -> None:
     assert validate_key(key, "Metric") == key
 
 
-@pytest.mark.parametrize("key", ["", "../x", "a/../b", "/abs", "./a", "tab\there", "semi;colon", "x" * 251, 5])
+@pytest.mark.parametrize(
+    "key", ["", "../x", "a/../b", "/abs", "./a", "tab\there", "semi;colon", "x" * 251, 5]
+)
 def test_keys_refused(key: object) -> None:
     with pytest.raises(InvalidParameter):
         validate_key(key, "Param")
@@ -91,7 +93,9 @@ def test_view_types() -> None:
 
 
 def test_run_search_rules() -> None:
-    checked = RUN_FILTER.check(parse_filter("metrics.r2 > 0.4 and params.depth = '3' and attributes.created > 5"))
+    checked = RUN_FILTER.check(
+        parse_filter("metrics.r2 > 0.4 and params.depth = '3' and attributes.created > 5")
+    )
     assert checked == [
         Comparison("metric", "r2", ">", 0.4),
         Comparison("param", "depth", "=", "3"),
