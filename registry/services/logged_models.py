@@ -17,6 +17,7 @@ from registry.domain.run_names import generate_run_name
 from registry.domain.search import OrderKey, parse_filter
 from registry.domain.tracking import (
     ACTIVE,
+    DEFAULT_EXPERIMENT_ID,
     MAX_PARAM_VALUE_LENGTH,
     MAX_RUN_TAG_VALUE_LENGTH,
     MODEL_VERSIONS_TAG,
@@ -87,6 +88,8 @@ def create_logged_model(
     model_name = validate_value(name or generate_run_name(), "name", 500, "Logged model name")
     with uow:
         repos = tracking(uow)
+        if str(experiment_id) == DEFAULT_EXPERIMENT_ID:
+            repos.experiments.ensure_default(uow.now)
         experiment = repos.experiments.get(experiment_id)
         if experiment.lifecycle_stage != ACTIVE:
             raise InvalidParameter(
