@@ -27,6 +27,7 @@ def set_alias(uow: UnitOfWork, name: str, alias: str, version: object) -> ModelV
         row = uow.versions.get(model, number)
         previous_id = uow.models.set_alias(model.id, alias, row.id)
         previous = uow.versions.by_id(previous_id).version if previous_id is not None else None
+        model.last_updated_time = uow.now
         uow.record(
             events.Event(
                 events.MODEL_VERSION_ALIAS_SET,
@@ -56,6 +57,7 @@ def delete_alias(uow: UnitOfWork, name: str, alias: str) -> None:
             return
         version = uow.versions.by_id(current.model_version_id).version
         uow.models.delete_alias(model.id, alias)
+        model.last_updated_time = uow.now
         uow.record(
             events.Event(
                 events.MODEL_VERSION_ALIAS_DELETED,

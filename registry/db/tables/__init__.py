@@ -1,6 +1,5 @@
 """All tables, imported together so `Base.metadata` is complete for Alembic and tests."""
 
-from registry.db.tables import tracking  # noqa: F401  (experiments, runs, logged models)
 from registry.db.tables.events import AuditEventRow, OutboxEventRow
 from registry.db.tables.identity import TokenRow
 from registry.db.tables.registry import (
@@ -21,3 +20,6 @@ __all__ = [
     "RegisteredModelTagRow",
     "TokenRow",
 ]
+
+# The tracking tables (experiments, runs, logged models) join Base.metadata when imported.
+from registry.db.tables import tracking  # noqa: F401
