@@ -1,13 +1,13 @@
-"""The hot read of the registry, resolving `models:/<name>@<alias>`, in two prebuilt statements.
+"""The hot read of the registry, resolving `models:/<name>@<alias>`, in one prebuilt statement.
 
-Every deploy job and every `get_model_version_by_alias` takes this path, so it avoids the ORM:
-one join finds the version, one UNION reads its tags and aliases. The statements are built once at
-import, so a request pays for neither statement construction nor ORM loading.
+Every deploy job and every `get_model_version_by_alias` takes this path, so it avoids the ORM: one
+join finds the version with its tags and aliases. The statement is built once at import, so a
+request pays for neither statement construction nor ORM loading.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from registry.db.tables import AliasRow, ModelVersionRow, ModelVersionTagRow, RegisteredModelRow
@@ -15,6 +15,12 @@ from registry.domain.entities import ModelVersion
 from registry.domain.stages import parse_stage
 
 _MV = ModelVersionRow.__table__.c
+_TAG = ModelVersionTagRow.__table__.alias("tag")
+_CHOSEN = AliasRow.__table__.alias("chosen")
+_OTHER = AliasRow.__table__.alias("other")
+_MODEL = RegisteredModelRow.__table__
+# One row per (tag, alias) of the version, or one row when it has neither: a version carries a few
+# tags and aliases, so the product stays tiny and the whole answer is one round trip.
 _BY_ALIAS = (
     select(
         _MV.id,
@@ -29,39 +35,27 @@ _BY_ALIAS = (
         _MV.status,
         _MV.created_by,
         _MV.digest,
+        _TAG.c.key.label("tag_key"),
+        _TAG.c.value.label("tag_value"),
+        _OTHER.c.alias.label("alias"),
     )
-    .select_from(RegisteredModelRow.__table__)
-    .join(AliasRow.__table__, AliasRow.__table__.c.registered_model_id == RegisteredModelRow.__table__.c.id)
-    .join(ModelVersionRow.__table__, _MV.id == AliasRow.__table__.c.model_version_id)
-    .where(
-        RegisteredModelRow.__table__.c.name == bindparam("name"),
-        AliasRow.__table__.c.alias == bindparam("alias"),
-    )
-)
-_TAGS = ModelVersionTagRow.__table__.c
-_ALIASES = AliasRow.__table__.c
-_EXTRAS = union_all(
-    select(literal("t").label("kind"), _TAGS.key.label("k"), _TAGS.value.label("v")).where(
-        _TAGS.model_version_id == bindparam("version_id")
-    ),
-    select(literal("a").label("kind"), _ALIASES.alias.label("k"), literal("").label("v")).where(
-        _ALIASES.model_version_id == bindparam("version_id")
-    ),
+    .select_from(_MODEL)
+    .join(_CHOSEN, _CHOSEN.c.registered_model_id == _MODEL.c.id)
+    .join(ModelVersionRow.__table__, _MV.id == _CHOSEN.c.model_version_id)
+    .outerjoin(_TAG, _TAG.c.model_version_id == _MV.id)
+    .outerjoin(_OTHER, _OTHER.c.model_version_id == _MV.id)
+    .where(_MODEL.c.name == bindparam("name"), _CHOSEN.c.alias == bindparam("alias"))
 )
 
 
 def version_by_alias(session: Session, name: str, alias: str) -> ModelVersion | None:
     """The version `alias` points at in model `name`, with its tags and aliases; None if unset."""
-    row = session.execute(_BY_ALIAS, {"name": name, "alias": alias}).one_or_none()
-    if row is None:
+    rows = session.execute(_BY_ALIAS, {"name": name, "alias": alias}).all()
+    if not rows:
         return None
-    tags: dict[str, str] = {}
-    aliases: list[str] = []
-    for kind, key, value in sorted(session.execute(_EXTRAS, {"version_id": row.id})):
-        if kind == "t":
-            tags[key] = value
-        else:
-            aliases.append(key)
+    row = rows[0]
+    tags = {r.tag_key: r.tag_value for r in rows if r.tag_key is not None}
+    aliases = sorted({r.alias for r in rows if r.alias is not None})
     return ModelVersion(
         name=name,
         version=row.version,
@@ -74,7 +68,7 @@ def version_by_alias(session: Session, name: str, alias: str) -> ModelVersion | 
         model_id=row.logged_model_id,
         status=row.status,
         created_by=row.created_by,
-        tags=tags,
+        tags=dict(sorted(tags.items())),
         aliases=aliases,
         digest=row.digest,
     )
