@@ -44,7 +44,9 @@ def classify(exc: Exception) -> tuple[str, int, str]:
         for cls, code, status in TABLE:
             if isinstance(exc, cls):
                 return code, status, exc.message
-        return "INTERNAL_ERROR", 500, "Internal server error."
+        # An error kind this table does not know yet: the server's side, but its code and message
+        # (written for people) still say what is wrong.
+        return exc.code, 500, exc.message
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         code = _HTTP_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "BAD_REQUEST")
