@@ -76,6 +76,7 @@ class Server:
             except requests.RequestException:
                 pass
             time.sleep(0.25)
+        self.stop()
         raise RuntimeError(f"{self.label} did not start")
 
     def stop(self) -> None:
