@@ -8,6 +8,7 @@ from flask import Flask
 
 from registry.api import auth
 from registry.api.errors import ErrorRouter
+from registry.api.mlflow import install as install_mlflow
 from registry.api.mlflow_webhooks import install as install_mlflow_webhooks
 from registry.api.native import errors as native_errors
 from registry.api.native import install as install_native
@@ -37,4 +38,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_native(app, router)
     install_ui(app, runtime, router)
     install_mlflow_webhooks(app, router)
+    install_mlflow(app, router)
     return app

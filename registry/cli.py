@@ -93,7 +93,8 @@ def server(
         port=port,
         workers=workers,
         threads=threads,
-        database_url=database_url or database_url_mlflow,
+        # --database-url also reads PODIUM_DATABASE_URL, so an explicit MLflow flag must win over it.
+        database_url=database_url_mlflow or database_url,
         artifacts_uri=artifacts_uri or artifacts_destination or default_artifact_root,
         s3_endpoint_url=s3_endpoint_url,
         auth=auth,
@@ -140,7 +141,7 @@ def db() -> None:
 @_database_option
 def db_upgrade(database_url: str | None, database_url_mlflow: str | None) -> None:
     """Apply pending migrations (safe to run from several hosts at once)."""
-    _upgrade(_settings(database_url=database_url or database_url_mlflow))
+    _upgrade(_settings(database_url=database_url_mlflow or database_url))
 
 
 @main.group()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from registry.db.repositories.version_reads import version_by_alias
 from registry.db.tables import ModelVersionRow, RegisteredModelRow
 from registry.db.uow import UnitOfWork
 from registry.domain import events
@@ -46,7 +47,6 @@ def move_alias(
     done) and record the event; returns the version number it pointed at before, if any."""
     previous_id = uow.models.set_alias(model.id, alias, row.id)
     previous = uow.versions.by_id(previous_id).version if previous_id is not None else None
-    model.last_updated_time = uow.now
     uow.record(
         events.Event(
             events.MODEL_VERSION_ALIAS_SET,
@@ -87,7 +87,6 @@ def remove_alias(
         return None
     version = uow.versions.by_id(current.model_version_id).version
     uow.models.delete_alias(model.id, alias)
-    model.last_updated_time = uow.now
     uow.record(
         events.Event(
             events.MODEL_VERSION_ALIAS_DELETED,
@@ -105,8 +104,9 @@ def get_version_by_alias(uow: UnitOfWork, name: str, alias: str) -> ModelVersion
     name = validate_model_name(name)
     alias = validate_alias_reference(alias)
     with uow.reading():
-        model = uow.models.get(name)
-        row = uow.versions.by_alias(model.id, alias)
-        if row is None:
+        # The path every deploy job takes: one prebuilt statement (see version_reads).
+        found = version_by_alias(uow.session, name, alias)
+        if found is None:
+            uow.models.get(name)  # NotFound for a missing model, before the alias
             raise AliasNotFound(f"Registered model alias {alias} not found.")
-        return assemble.version(uow, row, name)
+        return found

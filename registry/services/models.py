@@ -126,7 +126,6 @@ def set_registered_model_tag(uow: UnitOfWork, name: str, key: str, value: object
     with uow:
         row = uow.models.lock(name)
         previous = uow.models.set_tag(row.id, key, text)
-        row.last_updated_time = uow.now
         uow.record(
             events.Event(
                 events.REGISTERED_MODEL_TAG_SET,
@@ -146,7 +145,6 @@ def delete_registered_model_tag(uow: UnitOfWork, name: str, key: str) -> None:
         row = uow.models.lock(name)
         previous = uow.models.delete_tag(row.id, key)
         if previous is not None:
-            row.last_updated_time = uow.now
             uow.record(
                 events.Event(
                     events.REGISTERED_MODEL_TAG_DELETED,

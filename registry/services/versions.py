@@ -22,7 +22,7 @@ from registry.domain.paging import decode_page_token, encode_page_token, fingerp
 from registry.domain.search import VERSION_FILTER, Comparison, parse_filter
 from registry.domain.sources import parse_source
 from registry.domain.stages import ALL_STAGES, Stage, parse_stage
-from registry.services import assemble, guard
+from registry.services import assemble, guard, lineage
 
 MAX_RESULTS_DEFAULT = 10_000
 # What a client may ask for (MLflow's limit) and what one page holds at most.
@@ -59,11 +59,12 @@ def create_model_version(
     name = validate_model_name(name)
     model_id = _optional_id(model_id, "model_id")
     run_id = _optional_id(run_id, "run_id")
-    parse_source(source, model_id)
+    source_ref = parse_source(source, model_id)
     description = validate_description(description)
     checked_tags = dict(validate_tag(k, v) for k, v in (tags or {}).items())
     with uow:
         model = uow.models.lock(name)
+        run_id = lineage.check_source(uow, source_ref, run_id, model_id)
         number = uow.models.take_version_number(model)
         row = uow.versions.add(
             ModelVersionRow(
@@ -84,7 +85,9 @@ def create_model_version(
         for key, value in checked_tags.items():
             uow.versions.set_tag(row.id, key, value)
         model.last_updated_time = uow.now
-        mv = assemble.version(uow, row, name)
+        lineage.link_version(uow, model_id, name, number)
+        # A new version has exactly the tags just written and no aliases: no need to read them back.
+        mv = assemble.version_entity(row, name, dict(sorted(checked_tags.items())), [])
         uow.record(
             events.Event(
                 events.MODEL_VERSION_CREATED,
@@ -165,7 +168,6 @@ def set_model_version_tag(uow: UnitOfWork, name: str, version: object, key: str,
         model = uow.models.lock(name)
         row = uow.versions.get(model, number)
         previous = uow.versions.set_tag(row.id, key, text)
-        row.last_updated_time = uow.now
         uow.record(
             events.Event(
                 events.MODEL_VERSION_TAG_SET,
@@ -193,7 +195,6 @@ def delete_model_version_tag(uow: UnitOfWork, name: str, version: object, key: s
         row = uow.versions.get(model, number)
         previous = uow.versions.delete_tag(row.id, key)
         if previous is not None:
-            row.last_updated_time = uow.now
             uow.record(
                 events.Event(
                     events.MODEL_VERSION_TAG_DELETED,

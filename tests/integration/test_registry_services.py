@@ -17,10 +17,8 @@ from registry.domain.errors import (
     NotFound,
 )
 from registry.domain.stages import Stage
-from registry.services import aliases, models, versions
+from registry.services import aliases, logged_models, models, versions
 from tests.fixtures.databases import UowFactory
-
-M = "m-" + "0" * 32
 
 
 def src(n: int = 1) -> str:
@@ -88,8 +86,10 @@ def test_versions_number_from_one_and_never_reuse(uow: UowFactory) -> None:
 
 def test_version_update_tags_and_logged_model_source(uow: UowFactory) -> None:
     models.create_registered_model(uow(), "m")
-    mv = versions.create_model_version(uow(), "m", f"models:/{M}", model_id=M)
-    assert mv.model_id == M
+    # A logged-model source must name a logged model that exists (see test_mlflow_tracking_api).
+    logged = logged_models.create_logged_model(uow(), "0", name="model").model_id
+    mv = versions.create_model_version(uow(), "m", f"models:/{logged}", model_id=logged)
+    assert mv.model_id == logged
     assert versions.update_model_version(uow(), "m", "1", "better").description == "better"
     versions.set_model_version_tag(uow(), "m", 1, "validation", "passed")
     versions.set_model_version_tag(uow(), "m", 1, "validation", "failed")

@@ -8,16 +8,6 @@ The metric gate reads a version's metrics from, in order:
    registered through the native API from an outside pipeline): version tags named
    `podium.metric.<metric>`, whose value is the number as text.
 
-INTEGRATION (when the tracking tables of the MLflow-compatible API land, feature/mlflow's
-registry/db/tables/tracking.py): implement the two methods marked below; nothing else changes.
-
-- `run_metrics(run_id)`: None when `session.get(RunRow, run_id)` is None; else
-  `SELECT key, value, is_nan FROM latest_metrics WHERE run_uuid = :run_id` (primary-key prefix), as
-  {key: nan if is_nan else value}.
-- `logged_model_metrics(model_id)`: None when `session.get(LoggedModelRow, model_id)` is None; else
-  `SELECT key, value, is_nan FROM logged_model_metrics WHERE model_id = :model_id
-  ORDER BY key, step, timestamp, id`, keeping the last row per key (the latest value), NaN as above.
-
 NaN must stay NaN (never dropped): the gate fails it, as it fails a missing metric.
 """
 
@@ -27,8 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.db.tables import ModelVersionTagRow
+from registry.db.tables.tracking import LatestMetricRow, LoggedModelMetricRow, LoggedModelRow, RunRow
 
 METRIC_TAG_PREFIX = "podium.metric."
+NAN = float("nan")
 
 
 class VersionMetricsRepository:
@@ -36,18 +28,32 @@ class VersionMetricsRepository:
         self.session = session
 
     def run_metrics(self, run_id: str) -> dict[str, float] | None:
-        """Latest value of each metric of a run; None when the run is unknown here.
-
-        INTEGRATION: the tracking tables are not part of this branch, so no run is known yet.
-        """
-        return None
+        """Latest value of each metric of a run; None when the run is unknown here."""
+        if self.session.get(RunRow, run_id) is None:
+            return None
+        rows = self.session.execute(
+            select(LatestMetricRow.key, LatestMetricRow.value, LatestMetricRow.is_nan).where(
+                LatestMetricRow.run_uuid == run_id
+            )
+        )
+        return {key: NAN if is_nan else float(value) for key, value, is_nan in rows}
 
     def logged_model_metrics(self, model_id: str) -> dict[str, float] | None:
-        """A logged model's metrics; None when the logged model is unknown here.
-
-        INTEGRATION: as `run_metrics`.
-        """
-        return None
+        """A logged model's metrics, the latest value per key; None when the model is unknown."""
+        if self.session.get(LoggedModelRow, model_id) is None:
+            return None
+        rows = self.session.execute(
+            select(LoggedModelMetricRow.key, LoggedModelMetricRow.value, LoggedModelMetricRow.is_nan)
+            .where(LoggedModelMetricRow.model_id == model_id)
+            .order_by(
+                LoggedModelMetricRow.key,
+                LoggedModelMetricRow.step,
+                LoggedModelMetricRow.timestamp,
+                LoggedModelMetricRow.id,
+            )
+        )
+        # Ordered by step then time within a key, so the last row seen per key is the latest.
+        return {key: NAN if is_nan else float(value) for key, value, is_nan in rows}
 
     def tag_metrics(self, version_id: int) -> dict[str, float]:
         """Metrics a version carries as `podium.metric.<name>` tags (unparseable values are NaN,

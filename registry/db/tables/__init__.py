@@ -28,3 +28,6 @@ __all__ = [
     "TokenRow",
     "WebhookRow",
 ]
+
+# The tracking tables (experiments, runs, logged models) join Base.metadata when imported.
+from registry.db.tables import tracking  # noqa: F401
