@@ -9,7 +9,6 @@ from flask import Flask
 from registry.api import auth
 from registry.api.errors import ErrorRouter
 from registry.api.mlflow import install as install_mlflow
-from registry.api.mlflow_webhooks import install as install_mlflow_webhooks
 from registry.api.native import errors as native_errors
 from registry.api.native import install as install_native
 from registry.config import Settings
@@ -37,6 +36,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     auth.install(app, runtime, identity_sources=[ui_session.identity])
     install_native(app, router)
     install_ui(app, runtime, router)
-    install_mlflow_webhooks(app, router)
     install_mlflow(app, router)
     return app

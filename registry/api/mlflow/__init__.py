@@ -19,6 +19,7 @@ from registry.api.mlflow import (
     registry_versions,
     runs,
     server_info,
+    webhooks,
 )
 
 PREFIXES = ("/api/2.0/mlflow", "/api/2.0/mlflow-artifacts", "/api/3.0/mlflow")
@@ -35,5 +36,6 @@ def install(app: Flask, router: ErrorRouter) -> None:
         registry_models,
         registry_versions,
         server_info,
+        webhooks,
     ):
         app.register_blueprint(module.bp)

@@ -23,6 +23,7 @@ TABLE: list[tuple[type[e.PodiumError], str, int]] = [
     (e.Unauthenticated, "UNAUTHENTICATED", 401),
     (e.PermissionDenied, "PERMISSION_DENIED", 403),
     (e.StorageError, "TEMPORARILY_UNAVAILABLE", 503),
+    (e.NotConfigured, "TEMPORARILY_UNAVAILABLE", 503),
 ]
 
 # Errors werkzeug raises before a view runs (unknown route, wrong method, body too large...).

@@ -5,8 +5,7 @@ They call the same services as the native API. Subscriptions made here are MLflo
 subscribe with MLflow's event names (`model_version_alias.created` is Podium's
 `model_version_alias.set`), their bodies use MLflow's entity/action names, and they have no secret
 unless one is given (MLflow signs only then). Every subscription is listed here, its events shown as
-the MLflow events it covers. Errors use MLflow's `{"error_code", "message"}` shape through a small
-table of this module's own, to be folded into the MLflow adapter's table when both are merged. The
+the MLflow events it covers. Errors are rendered by the MLflow adapter's one table (errors.py). The
 test endpoint reports success only for 2xx and never returns the receiver's body.
 """
 
@@ -14,14 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, jsonify, request
 
 from registry.api.auth import requires
 from registry.api.context import uow
-from registry.api.errors import ErrorRouter
 from registry.api.native.webhooks import keys
-from registry.domain import errors as e
 from registry.domain import webhooks as wh
 from registry.domain.errors import InvalidParameter
 from registry.domain.identity import Role
@@ -29,45 +25,7 @@ from registry.domain.webhooks import Flavor, Webhook
 from registry.services import deliveries, webhooks
 
 PREFIX = "/api/2.0/mlflow/webhooks"
-blp = Blueprint("mlflow_webhooks", __name__, url_prefix=PREFIX)
-
-# (error class, MLflow error code, HTTP status): most specific first.
-ERRORS: list[tuple[type[e.PodiumError], str, int]] = [
-    (e.InvalidParameter, "INVALID_PARAMETER_VALUE", 400),
-    (e.NotFound, "RESOURCE_DOES_NOT_EXIST", 404),
-    (e.AlreadyExists, "RESOURCE_ALREADY_EXISTS", 400),
-    (e.Conflict, "INVALID_STATE", 400),
-    (e.Unauthenticated, "UNAUTHENTICATED", 401),
-    (e.PermissionDenied, "PERMISSION_DENIED", 403),
-    (e.NotConfigured, "TEMPORARILY_UNAVAILABLE", 503),
-]
-
-
-def render(exc: Exception) -> Response:
-    code, status, message = "INTERNAL_ERROR", 500, "Internal server error."
-    if isinstance(exc, e.PodiumError):
-        message = exc.message
-        for cls, mlflow_code, http_status in ERRORS:
-            if isinstance(exc, cls):
-                code, status = mlflow_code, http_status
-                break
-    elif isinstance(exc, HTTPException):
-        status = exc.code or 500
-        code = {404: "ENDPOINT_NOT_FOUND", 405: "ENDPOINT_NOT_FOUND"}.get(status, "BAD_REQUEST")
-        message = exc.description or exc.name
-    error_class = "RESOURCE_NOT_FOUND" if code == "RESOURCE_DOES_NOT_EXIST" else code
-    response = jsonify(
-        {"error_code": code, "message": message, "sqlstate": "KAM00", "error_class": error_class}
-    )
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="podium"'
-    return response
-
-
-def install(app: Flask, router: ErrorRouter) -> None:
-    router.register(PREFIX, render)
-    app.register_blueprint(blp)
+bp = Blueprint("mlflow_webhooks", __name__, url_prefix=PREFIX)
 
 
 # -- wire format ---------------------------------------------------------------------------------
@@ -129,7 +87,7 @@ def _string(body: dict[str, Any], key: str, required: bool = False) -> str | Non
 
 
 # -- views ---------------------------------------------------------------------------------------
-@blp.post("")
+@bp.post("")
 @requires(Role.ADMIN)
 def create_webhook() -> Any:
     body = _body()
@@ -147,7 +105,7 @@ def create_webhook() -> Any:
     return jsonify({"webhook": _wire(created.webhook)})
 
 
-@blp.get("")
+@bp.get("")
 @requires(Role.ADMIN)
 def list_webhooks() -> Any:
     page = webhooks.list_webhooks(uow(), request.args.get("max_results"), request.args.get("page_token"))
@@ -157,13 +115,13 @@ def list_webhooks() -> Any:
     return jsonify(out)
 
 
-@blp.get("/<webhook_id>")
+@bp.get("/<webhook_id>")
 @requires(Role.ADMIN)
 def get_webhook(webhook_id: str) -> Any:
     return jsonify({"webhook": _wire(webhooks.get_webhook(uow(), webhook_id))})
 
 
-@blp.patch("/<webhook_id>")
+@bp.patch("/<webhook_id>")
 @requires(Role.ADMIN)
 def update_webhook(webhook_id: str) -> Any:
     body = _body()
@@ -183,14 +141,14 @@ def update_webhook(webhook_id: str) -> Any:
     return jsonify({"webhook": _wire(webhooks.update_webhook(uow(), keys(), webhook_id, **changes))})
 
 
-@blp.delete("/<webhook_id>")
+@bp.delete("/<webhook_id>")
 @requires(Role.ADMIN)
 def delete_webhook(webhook_id: str) -> Any:
     webhooks.delete_webhook(uow(), webhook_id)
     return jsonify({})
 
 
-@blp.post("/<webhook_id>/test")
+@bp.post("/<webhook_id>/test")
 @requires(Role.ADMIN)
 def test_webhook(webhook_id: str) -> Any:
     body = _body()
