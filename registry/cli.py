@@ -209,5 +209,10 @@ def tokens_revoke(name: str, database_url: str | None) -> None:
     err_console.print(f"Revoked token {name}.")
 
 
+from registry.commands import deploy  # noqa: E402  (feature areas' commands, registered below)
+
+for _command in deploy.COMMANDS:
+    main.add_command(_command)
+
 if __name__ == "__main__":
     main()

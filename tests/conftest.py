@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.databases",
     "tests.fixtures.s3",
     "tests.fixtures.servers",
+    "tests.fixtures.deploy",
 ]

@@ -92,3 +92,21 @@ class StorageError(PodiumError):
     """The artifact store failed for a reason that is not the client's fault."""
 
     code = "STORAGE_ERROR"
+
+
+class DigestMismatch(PodiumError):
+    """Bytes of a model differ from the manifest recorded at registration (tampered or corrupt)."""
+
+    code = "DIGEST_MISMATCH"
+
+
+class UnsupportedModel(PodiumError):
+    """A model's format or flavor is one Podium cannot load (the message says which, and why)."""
+
+    code = "UNSUPPORTED_MODEL"
+
+
+class RegistryUnavailable(PodiumError):
+    """A deploy job could not reach the registry, or it answered with a server error (retryable)."""
+
+    code = "REGISTRY_UNAVAILABLE"

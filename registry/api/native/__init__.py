@@ -11,6 +11,7 @@ from registry import __version__
 from registry.api.auth import declare
 from registry.api.errors import ErrorRouter
 from registry.api.native import errors, health, models, tokens, versions
+from registry.api.native import files as version_files
 from registry.api.native.schemas import Timestamp
 from registry.domain.identity import Role
 
@@ -45,6 +46,7 @@ def install(app: Flask, router: ErrorRouter) -> Api:
     api.spec.options["security"] = [{"bearer": []}]
     for blp in (models.blp, versions.blp, tokens.blp):
         api.register_blueprint(blp)
+    api.register_blueprint(version_files.blp)
     app.register_blueprint(health.blp)
     # flask-smorest's own route serving the document: readable by any authenticated caller.
     for endpoint in list(app.view_functions):

@@ -1,0 +1,1 @@
+"""`podium` subcommands owned by feature areas, each registered in registry/cli.py."""
