@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -76,12 +77,19 @@ def error_response(status: int, code: str, message: str) -> Response:
     return _json_response({"error_code": code, "message": message}, status)
 
 
+#: What scikit-learn says when a model fitted on a DataFrame gets an array. The scoring app passes
+#: arrays only in the model's own column order (`LoadedModel.named_in_contract_order`).
+FEATURE_NAMES_WARNING = r"X does not have valid feature names"
+
+
 class ScoringApp:
-    """WSGI callable serving the model in `slot`."""
+    """WSGI callable serving the model in `slot`. Creating one silences scikit-learn's feature-name
+    warning in this process (a scoring server process serves nothing else)."""
 
     def __init__(self, slot: ModelSlot, max_body: int = MAX_BODY) -> None:
         self.slot = slot
         self.max_body = max_body
+        warnings.filterwarnings("ignore", message=FEATURE_NAMES_WARNING, category=UserWarning)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
@@ -140,11 +148,11 @@ class ScoringApp:
         body = request.get_data(cache=False)
         try:
             payload = payloads.parse_json(body) if mimetype == JSON_TYPE else payloads.parse_csv(body)
-            frame = model.conform(payload.frame, payload.positional)
+            data = model.prepare(payload, arrays_for_named=True)
         except InvalidParameter as exc:
             return error_response(400, "BAD_REQUEST", exc.message)
         try:
-            result = model.predict_conformed(frame)
+            result = model.predict_conformed(data)
         except (ValueError, TypeError) as exc:
             # The model refused values that passed the contract (e.g. NaN it cannot handle).
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

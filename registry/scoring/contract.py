@@ -99,11 +99,56 @@ def _select(frame: pd.DataFrame, contract: InputContract) -> pd.DataFrame:
     return frame.reindex(columns=list(names))
 
 
+def numeric_rows(
+    rows: list[list[Any]], columns: list[Any] | None, contract: InputContract
+) -> np.ndarray[Any, np.dtype[np.float64]] | None:
+    """The fast path: rows of plain numbers as one float64 matrix in the contract's column order.
+
+    Applies when every input the model declares is a double (or it declares no types) and every
+    value converts to a float; returns None otherwise, and `conform` then decides, with its
+    messages. The matrix holds the same values `conform` would produce for such input, laid out
+    column by column as pandas lays out a table: BLAS then adds in the same order, so predictions
+    equal those made from a DataFrame to the last bit.
+    """
+    if contract.types is not None and any(t != "double" for t in contract.types):
+        return None
+    try:
+        matrix = np.array(rows, dtype=np.float64)
+    except (ValueError, TypeError):
+        return None
+    if matrix.ndim != 2 or matrix.shape[0] == 0:
+        return None
+    expected = contract.n_features
+    if columns is None or contract.names is None:
+        if expected is not None and matrix.shape[1] != expected:
+            return None
+    elif columns != list(contract.names):
+        position = {name: i for i, name in enumerate(columns)}
+        if len(position) != len(columns) or any(name not in position for name in contract.names):
+            return None
+        matrix = matrix[:, [position[name] for name in contract.names]]
+    return np.asfortranarray(matrix)
+
+
+def _settled(dtype: Any, wanted: str | None) -> bool:
+    """True when a column of `dtype` already is what `wanted` asks for (nothing to convert)."""
+    if wanted is None:
+        return bool(dtype.kind in "fiub")
+    target = _FLOAT_TYPES.get(wanted) or _INT_TYPES.get(wanted)
+    if target is not None:
+        return bool(dtype == target)
+    if wanted == "boolean":
+        return bool(dtype.kind == "b")
+    return True
+
+
 def _convert(frame: pd.DataFrame, contract: InputContract, first_row: int) -> pd.DataFrame:
     types = contract.types
     changed: dict[Any, pd.Series[Any]] = {}
-    for position, column in enumerate(frame.columns):
+    for position, (column, dtype) in enumerate(zip(frame.columns, frame.dtypes, strict=True)):
         wanted = types[position] if types else None
+        if _settled(dtype, wanted):
+            continue
         series = frame.iloc[:, position]
         converted = _column(series, column, wanted, first_row)
         if converted is not series:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from registry.scoring.contract import InputContract
+    from registry.scoring.payloads import Payload
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +47,60 @@ class LoadedModel:
     version: int | None = None
     manifest_sha256: str | None = None
 
+    @property
+    def takes_arrays(self) -> bool:
+        """True for scikit-learn models fitted on arrays: they get one (a DataFrame would make
+        scikit-learn warn about feature names on every call)."""
+        return self.spec.kind == "sklearn" and getattr(self.model, "feature_names_in_", None) is None
+
     def conform(self, frame: pd.DataFrame, positional: bool = False, first_row: int = 1) -> pd.DataFrame:
         from registry.scoring.contract import conform
 
         return conform(frame, self.contract, positional, first_row)
 
-    def predict_conformed(self, frame: pd.DataFrame) -> Any:
-        """Call the model on a table already conformed to its contract."""
+    @property
+    def named_in_contract_order(self) -> bool:
+        """True for scikit-learn models fitted on a DataFrame whose columns are the contract's, in
+        its order: an array in that order is then exactly what the model would make of a table."""
+        names = getattr(self.model, "feature_names_in_", None)
+        return (
+            self.spec.kind == "sklearn"
+            and names is not None
+            and self.contract.names is not None
+            and [str(n) for n in names] == list(self.contract.names)
+        )
+
+    def prepare(self, payload: Payload, arrays_for_named: bool = False) -> Any:
+        """The model's input for a scoring request: a matrix straight from the rows when they are
+        plain numbers for a model of doubles (no DataFrame to build), else a conformed table.
+
+        `arrays_for_named` passes that matrix even to models fitted on a DataFrame when its columns
+        are in their order (the scoring server, which silences scikit-learn's feature-name warning
+        for it): building a one-row DataFrame costs more than many a prediction.
+        """
+        from registry.scoring.contract import numeric_rows
+
+        if payload.rows is not None:
+            matrix = numeric_rows(
+                payload.rows, None if payload.positional else payload.columns, self.contract
+            )
+            if matrix is not None:
+                if self.takes_arrays or (arrays_for_named and self.named_in_contract_order):
+                    return matrix
+                import pandas as pd
+
+                names = self.contract.names or (None if payload.positional else payload.columns)
+                return pd.DataFrame(matrix, columns=list(names) if names else None, copy=False)
+        return self.conform(payload.table(), payload.positional)
+
+    def predict_conformed(self, data: Any) -> Any:
+        """Call the model on input already conformed to its contract (`prepare` or `conform`)."""
         if self.spec.kind == "custom":
-            return self.model.predict(frame)
+            return self.model.predict(data)
         method = getattr(self.model, self.spec.predict_fn)
-        if self.contract.names is None or getattr(self.model, "feature_names_in_", None) is None:
-            # Fitted on an array: give it one, or scikit-learn warns about feature names per call.
-            return method(frame.to_numpy())
-        return method(frame)
+        if self.takes_arrays and hasattr(data, "to_numpy"):
+            return method(data.to_numpy())
+        return method(data)
 
     def predict(self, frame: pd.DataFrame, positional: bool = False) -> Any:
         return self.predict_conformed(self.conform(frame, positional))

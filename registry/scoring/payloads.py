@@ -28,10 +28,24 @@ FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 
 @dataclass(frozen=True)
 class Payload:
-    """A request's rows; `positional` when its columns came without names."""
+    """A request's rows; `positional` when its columns came without names.
 
-    frame: pd.DataFrame
+    JSON rows are kept as they came (`rows`, with `columns` naming them unless positional), so a
+    model taking plain numbers can get them as one array without building a DataFrame first (the
+    scoring server's fast path); `table()` gives the DataFrame every other path uses.
+    """
+
     positional: bool
+    rows: list[list[Any]] | None = None
+    columns: list[Any] | None = None
+    frame: pd.DataFrame | None = None
+
+    def table(self) -> pd.DataFrame:
+        if self.frame is not None:
+            return self.frame
+        rows = self.rows or []
+        width = len(rows[0]) if rows else len(self.columns or [])
+        return pd.DataFrame(rows, columns=self.columns if self.columns is not None else range(width))
 
 
 def parse_json(body: bytes) -> Payload:
@@ -66,7 +80,7 @@ def parse_csv(body: bytes) -> Payload:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidParameter(f"The CSV body cannot be read: {first_line}") from None
-    return Payload(frame, positional=False)
+    return Payload(positional=False, frame=frame)
 
 
 def _expected_keys(start: str) -> str:
@@ -88,19 +102,17 @@ def _split(value: Any) -> Payload:
         not isinstance(columns, list) or not all(isinstance(c, str | int) for c in columns)
     ):
         raise InvalidParameter("'dataframe_split.columns' must be a list of column names.")
-    width = len(columns) if columns is not None else None
-    width = _check_rows(data, "dataframe_split.data", width)
+    _check_rows(data, "dataframe_split.data", len(columns) if columns is not None else None)
     if columns is not None and len(set(columns)) != len(columns):
         raise InvalidParameter("'dataframe_split.columns' names a column twice.")
     index = value.get("index")
     if index is not None and (not isinstance(index, list) or len(index) != len(data)):
         raise InvalidParameter("'dataframe_split.index' must be a list as long as 'data'.")
-    frame = pd.DataFrame(data, columns=columns if columns is not None else range(width or 0))
-    return Payload(frame, positional=columns is None)
+    return Payload(positional=columns is None, rows=data, columns=columns)
 
 
-def _check_rows(rows: list[Any], where: str, width: int | None) -> int | None:
-    """Every row is a list of scalar values, all of the same length; returns that length."""
+def _check_rows(rows: list[Any], where: str, width: int | None) -> None:
+    """Every row is a list of values, all of the same length (`width`, or the first row's)."""
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, list):
             raise InvalidParameter(f"'{where}' row {number} is not a list of values.")
@@ -111,7 +123,6 @@ def _check_rows(rows: list[Any], where: str, width: int | None) -> int | None:
                 f"'{where}' row {number} has {len(row)} values; expected {width}"
                 + (" (one per column)." if where.startswith("dataframe_split") else " (as in row 1).")
             )
-    return width
 
 
 def _records(value: Any, key: str) -> Payload:
@@ -120,19 +131,23 @@ def _records(value: Any, key: str) -> Payload:
     for number, record in enumerate(value, start=1):
         if not isinstance(record, dict):
             raise InvalidParameter(f"'{key}' row {number} is not an object of column values.")
-    return Payload(pd.DataFrame.from_records(value), positional=False)
+    if value and all(record.keys() == value[0].keys() for record in value):
+        columns = list(value[0])
+        return Payload(positional=False, rows=[[r[c] for c in columns] for r in value], columns=columns)
+    # Records with different keys: the table has every key, with missing values where one lacks it.
+    return Payload(positional=False, frame=pd.DataFrame.from_records(value))
 
 
 def _tensor_like(value: Any, key: str) -> Payload:
     if isinstance(value, dict):
         lengths = {len(v) if isinstance(v, list) else None for v in value.values()}
         if lengths == {None}:  # one row given as {"col": value}
-            return Payload(pd.DataFrame([value]), positional=False)
+            return Payload(positional=False, rows=[list(value.values())], columns=list(value))
         if None in lengths or len(lengths) != 1:
             raise InvalidParameter(
                 f"'{key}' as an object must map every column to a list of values of the same length."
             )
-        return Payload(pd.DataFrame(value), positional=False)
+        return Payload(positional=False, frame=pd.DataFrame(value))
     if not isinstance(value, list):
         raise InvalidParameter(f"'{key}' must be a list of rows or an object of columns.")
     if not value:
@@ -140,7 +155,7 @@ def _tensor_like(value: Any, key: str) -> Payload:
     if all(isinstance(row, dict) for row in value):
         return _records(value, key)
     if any(isinstance(row, list) for row in value):
-        width = _check_rows(value, key, None)
-        return Payload(pd.DataFrame(value, columns=range(width or 0)), positional=True)
+        _check_rows(value, key, None)
+        return Payload(positional=True, rows=value)
     # A list of single values: one column, one value per row.
-    return Payload(pd.DataFrame({0: value}), positional=True)
+    return Payload(positional=True, rows=[[v] for v in value])

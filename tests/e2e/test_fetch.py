@@ -12,8 +12,6 @@ import http.server
 import io
 import socket
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,41 +20,9 @@ import requests
 from registry import client as podium_client
 from registry.deploy import fetch as fetch_module
 from registry.domain.errors import DigestMismatch
-from registry.storage.base import ArtifactStore
 from registry.storage.local import LocalArtifactStore
-from tests.fixtures.deploy import SavedModel, register_http, run_podium, upload_model
-from tests.fixtures.s3 import MOTO_ENV, MotoBucket
+from tests.fixtures.deploy import DeployRegistry, SavedModel, register_http, run_podium, upload_model
 from tests.fixtures.servers import PodiumProcess
-
-
-@dataclass
-class Registry:
-    url: str
-    store: ArtifactStore
-    home: Path
-
-
-@pytest.fixture(params=["local", "s3"])
-def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Registry]:
-    """A `podium server` process on SQLite, its artifacts in a folder or in an S3 bucket."""
-    if request.param == "local":
-        artifacts = tmp_path / "artifacts"
-        server = PodiumProcess(tmp_path / "server", f"sqlite:///{tmp_path / 'podium.db'}", str(artifacts))
-        store: ArtifactStore = LocalArtifactStore(artifacts)
-    else:
-        bucket: MotoBucket = request.getfixturevalue("s3_bucket")
-        server = PodiumProcess(
-            tmp_path / "server",
-            f"sqlite:///{tmp_path / 'podium.db'}",
-            bucket.uri,
-            env={**MOTO_ENV, "PODIUM_S3_ENDPOINT_URL": bucket.endpoint_url},
-        )
-        store = bucket.store
-    server.start()
-    try:
-        yield Registry(server.url, store, tmp_path)
-    finally:
-        server.stop()
 
 
 def tree(directory: Path) -> dict[str, bytes]:
@@ -68,62 +34,73 @@ def leftovers(parent: Path) -> list[str]:
 
 
 def test_fetch_resolves_once_pins_and_verifies(
-    registry: Registry, mlflow_models: dict[str, SavedModel]
+    deploy_registry: DeployRegistry, mlflow_models: dict[str, SavedModel]
 ) -> None:
     regressor, classifier = mlflow_models["regressor"], mlflow_models["classifier"]
-    assert register_http(registry.url, "churn", upload_model(registry.store, regressor.path)) == 1
     assert (
-        register_http(registry.url, "churn", upload_model(registry.store, classifier.path), alias="champion")
+        register_http(deploy_registry.url, "churn", upload_model(deploy_registry.store, regressor.path)) == 1
+    )
+    assert (
+        register_http(
+            deploy_registry.url,
+            "churn",
+            upload_model(deploy_registry.store, classifier.path),
+            alias="champion",
+        )
         == 2
     )
     r = requests.post(
-        f"{registry.url}/api/v1/models/churn/versions/1/stage", json={"stage": "Production"}, timeout=30
+        f"{deploy_registry.url}/api/v1/models/churn/versions/1/stage",
+        json={"stage": "Production"},
+        timeout=30,
     )
     assert r.status_code == 200
 
-    out = registry.home / "deploy" / "champion"
+    out = deploy_registry.home / "deploy" / "champion"
     done = run_podium(
-        ["fetch", "models:/churn@champion", "-o", str(out), "--registry-url", registry.url], registry.home
+        ["fetch", "models:/churn@champion", "-o", str(out), "--registry-url", deploy_registry.url],
+        deploy_registry.home,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "models:/churn/2\n"
     assert "models:/churn@champion is version 2 of 'churn'" in done.stderr
     assert tree(out) == tree(classifier.path)
 
-    production = registry.home / "deploy" / "production"
+    production = deploy_registry.home / "deploy" / "production"
     done = run_podium(
         ["fetch", "models:/churn/production", "-o", str(production)],
-        registry.home,
-        env={"PODIUM_URL": registry.url},
+        deploy_registry.home,
+        env={"PODIUM_URL": deploy_registry.url},
     )
     assert (done.returncode, done.stdout) == (0, "models:/churn/1\n"), done.stderr
     assert tree(production) == tree(regressor.path)
 
     # The Python API the CLI uses.
     fetched = podium_client.fetch_model(
-        "models:/churn/latest", registry.home / "latest", registry_url=registry.url
+        "models:/churn/latest", deploy_registry.home / "latest", registry_url=deploy_registry.url
     )
     assert (fetched.name, fetched.version) == ("churn", 2)
     assert tree(fetched.path) == tree(classifier.path)
-    assert leftovers(registry.home / "deploy") == []
+    assert leftovers(deploy_registry.home / "deploy") == []
 
 
 def test_a_tampered_file_fails_the_fetch_and_leaves_nothing(
-    registry: Registry, mlflow_models: dict[str, SavedModel]
+    deploy_registry: DeployRegistry, mlflow_models: dict[str, SavedModel]
 ) -> None:
     model = mlflow_models["regressor"]
-    source = upload_model(registry.store, model.path)
-    register_http(registry.url, "churn", source, alias="champion")
+    source = upload_model(deploy_registry.store, model.path)
+    register_http(deploy_registry.url, "churn", source, alias="champion")
     original = (model.path / "model.skops").read_bytes()
     key = f"{source.removeprefix('mlflow-artifacts:/')}/model.skops"
     with open(model.path / "model.skops", "rb") as stream:
         bad = bytearray(stream.read())
     bad[len(bad) // 2] ^= 0xFF  # one flipped byte, same size
-    registry.store.put(key, io.BytesIO(bytes(bad)))
+    deploy_registry.store.put(key, io.BytesIO(bytes(bad)))
 
-    out = registry.home / "out"
+    out = deploy_registry.home / "out"
     done = run_podium(
-        ["fetch", "models:/churn@champion", "-o", str(out), "--registry-url", registry.url], registry.home
+        ["fetch", "models:/churn@champion", "-o", str(out), "--registry-url", deploy_registry.url],
+        deploy_registry.home,
     )
     assert done.returncode == 1
     assert done.stdout == ""
@@ -131,18 +108,19 @@ def test_a_tampered_file_fails_the_fetch_and_leaves_nothing(
     assert hashlib.sha256(original).hexdigest() in done.stderr
     assert hashlib.sha256(bytes(bad)).hexdigest() in done.stderr
     assert not out.exists()
-    assert leftovers(registry.home) == []
+    assert leftovers(deploy_registry.home) == []
 
     # A file removed from the store: named, and again nothing left behind.
-    registry.store.put(key, io.BytesIO(original))
-    registry.store.delete(f"{source.removeprefix('mlflow-artifacts:/')}/MLmodel")
+    deploy_registry.store.put(key, io.BytesIO(original))
+    deploy_registry.store.delete(f"{source.removeprefix('mlflow-artifacts:/')}/MLmodel")
     done = run_podium(
-        ["fetch", "models:/churn/1", "-o", str(out), "--registry-url", registry.url], registry.home
+        ["fetch", "models:/churn/1", "-o", str(out), "--registry-url", deploy_registry.url],
+        deploy_registry.home,
     )
     assert done.returncode == 1
     assert "'MLmodel' of model version churn 1 is missing from the artifact store" in done.stderr
     assert not out.exists()
-    assert leftovers(registry.home) == []
+    assert leftovers(deploy_registry.home) == []
 
 
 def test_overwrite_replaces_a_copy_only_with_a_verified_one(

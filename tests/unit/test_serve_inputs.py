@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from registry.domain.errors import InvalidParameter
-from registry.scoring.contract import InputContract, conform
+from registry.scoring.contract import InputContract, conform, numeric_rows
 from registry.scoring.mlmodel import Column
 from registry.scoring.payloads import parse_csv, parse_json
 
@@ -36,20 +36,20 @@ SAME_ROWS: list[dict[str, Any]] = [
 @pytest.mark.parametrize("body", SAME_ROWS)
 def test_every_json_format_gives_the_same_table(body: dict[str, Any]) -> None:
     payload = parse_json(json.dumps(body).encode())
-    frame = conform(payload.frame, SIGNED, payload.positional)
+    frame = conform(payload.table(), SIGNED, payload.positional)
     pd.testing.assert_frame_equal(frame.reset_index(drop=True), EXPECTED)
 
 
 def test_csv_gives_the_same_table() -> None:
     payload = parse_csv(b"a,b,c\n0.5,1.5,2\n3.0,4.25,5\n")
-    pd.testing.assert_frame_equal(conform(payload.frame, SIGNED, payload.positional), EXPECTED)
+    pd.testing.assert_frame_equal(conform(payload.table(), SIGNED, payload.positional), EXPECTED)
 
 
 def test_single_row_forms() -> None:
     one = pd.DataFrame({"a": [0.5], "b": [1.5], "c": np.array([2], dtype=np.int64)})
     for body in ({"inputs": {"a": 0.5, "b": 1.5, "c": 2}}, {"instances": [[0.5, 1.5, 2]]}):
         payload = parse_json(json.dumps(body).encode())
-        pd.testing.assert_frame_equal(conform(payload.frame, SIGNED, payload.positional), one)
+        pd.testing.assert_frame_equal(conform(payload.table(), SIGNED, payload.positional), one)
 
 
 BAD_BODIES: list[tuple[bytes, str]] = [
@@ -115,7 +115,7 @@ BAD_VALUES: list[tuple[dict[str, Any], str]] = [
 def test_values_the_model_cannot_take_are_named(body: dict[str, Any], message: str) -> None:
     payload = parse_json(json.dumps(body).encode())
     with pytest.raises(InvalidParameter, match=message):
-        conform(payload.frame, SIGNED, payload.positional)
+        conform(payload.table(), SIGNED, payload.positional)
 
 
 def test_without_a_signature_the_estimator_decides_the_columns() -> None:
@@ -125,7 +125,7 @@ def test_without_a_signature_the_estimator_decides_the_columns() -> None:
     contract = InputContract.of(None, Fitted())
     assert contract == InputContract(n_features=2)
     payload = parse_json(b'{"instances": [["1", 2]]}')
-    frame = conform(payload.frame, contract, payload.positional)
+    frame = conform(payload.table(), contract, payload.positional)
     assert frame.dtypes.tolist() == [np.int64, np.int64]
     with pytest.raises(InvalidParameter, match="has 3 columns; the model expects 2 columns"):
         conform(pd.DataFrame({"x": [1], "y": [2], "z": [3]}), contract, positional=False)
@@ -142,3 +142,45 @@ def test_batch_rows_are_numbered_from_the_chunk_start() -> None:
     frame = pd.DataFrame({"a": [1, 2], "b": [1, 2], "c": ["3", "x"]}, index=[500, 501])
     with pytest.raises(InvalidParameter, match="row 502 has 'x'"):
         conform(frame, SIGNED, positional=False, first_row=501)
+
+
+DOUBLES = InputContract.of([Column("a", "double"), Column("b", "double"), Column("c", "double")], None)
+
+
+@pytest.mark.parametrize("body", SAME_ROWS)
+def test_the_numeric_fast_path_gives_what_conform_gives(body: dict[str, Any]) -> None:
+    payload = parse_json(json.dumps(body).encode())
+    slow = conform(payload.table(), DOUBLES, payload.positional).to_numpy()
+    if payload.rows is None:
+        return  # column-oriented input: only the table path exists
+    fast = numeric_rows(payload.rows, None if payload.positional else payload.columns, DOUBLES)
+    assert fast is not None
+    assert fast.dtype == np.float64
+    np.testing.assert_array_equal(fast, slow)
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns", "contract"),
+    [
+        ([[1, 2, 3]], ["a", "b", "c"], SIGNED),  # a long column: conform casts and checks it
+        ([[1, "x", 3]], ["a", "b", "c"], DOUBLES),  # not a number: conform names it
+        ([[1, [2], 3]], ["a", "b", "c"], DOUBLES),
+        ([[1, 2]], ["a", "b"], DOUBLES),  # a missing column
+        ([[1, 2, 3]], ["a", "b", "b"], DOUBLES),
+        ([[1, 2]], None, DOUBLES),  # too few values
+        ([], ["a", "b", "c"], DOUBLES),
+    ],
+)
+def test_the_fast_path_leaves_everything_else_to_conform(
+    rows: list[list[Any]], columns: list[str] | None, contract: InputContract
+) -> None:
+    assert numeric_rows(rows, columns, contract) is None
+
+
+def test_the_fast_path_lays_out_columns_like_pandas() -> None:
+    # Column-major like DataFrame.to_numpy(): BLAS sums in the same order, so results match bit for bit.
+    payload = parse_json(json.dumps({"dataframe_split": {"columns": ["c", "a", "b"], "data": ROWS}}).encode())
+    fast = numeric_rows(payload.rows or [], payload.columns, DOUBLES)
+    assert fast is not None
+    assert fast.flags["F_CONTIGUOUS"]
+    assert conform(payload.table(), DOUBLES, False).to_numpy().flags["F_CONTIGUOUS"]
