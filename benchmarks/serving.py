@@ -5,14 +5,16 @@ data, 10 trees), saves it with `mlflow.sklearn.save_model` (skops), registers it
 server` started for the run and sets `@champion`, then starts
 
 - `podium serve models:/bench@champion --workers W`, and
-- `mlflow models serve -m <the same model directory> --env-manager local --workers W`,
+- `mlflow models serve -m <the same model directory> --env-manager local`, with its default single
+  worker and, when W is not 1, with `--workers W` too (its latency gets much worse with several),
 
 and measures each in turn over keep-alive HTTP/1.1 connections on 127.0.0.1:
 - latency: one client sending `--requests` single-row requests one after another (p50, p99);
 - throughput: `--clients` client processes sending single-row requests for `--duration` seconds.
 
 Both servers answer the same payload first, and their predictions must agree. Results are printed
-and written to benchmarks/results/serving-<time>.json.
+and written to benchmarks/results/serving-<time>.json; the throughput ratio is against the better
+of the MLflow configurations.
 
     .venv/bin/python benchmarks/serving.py [--workers 2] [--requests 2000] [--duration 15]
 """
@@ -25,6 +27,7 @@ import json
 import multiprocessing
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -33,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,15 +92,25 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float 
     raise SystemExit(f"{url} did not come up:\n{log.read_text()[-4000:]}")
 
 
-def train_and_save(directory: Path) -> tuple[list[str], list[float]]:
+MODELS = {
+    "forest": "RandomForestRegressor(n_estimators=10, max_depth=6)",
+    "ridge": "Ridge() (a model that costs next to nothing: the servers' own overhead)",
+}
+
+
+def train_and_save(directory: Path, kind: str) -> tuple[list[str], list[float]]:
     import mlflow.sklearn
     from mlflow.models import infer_signature
     from sklearn.datasets import load_diabetes
     from sklearn.ensemble import RandomForestRegressor
+    from sklearn.linear_model import Ridge
 
     data = load_diabetes(as_frame=True)
     features = data.data
-    model = RandomForestRegressor(n_estimators=10, max_depth=6, random_state=0).fit(features, data.target)
+    estimator = (
+        RandomForestRegressor(n_estimators=10, max_depth=6, random_state=0) if kind == "forest" else Ridge()
+    )
+    model = estimator.fit(features, data.target)
     mlflow.sklearn.save_model(
         model,
         directory,
@@ -175,6 +188,42 @@ def throughput(port: int, body: bytes, clients: int, duration: float) -> dict[st
     }
 
 
+def register(registry_url: str, model_dir: Path, store: LocalArtifactStore) -> None:
+    """Put the model where the stock client's upload would, register it, point @champion at it."""
+    root = "1/models/m-" + "0" * 32 + "/artifacts"
+    for path in sorted(model_dir.iterdir()):
+        with open(path, "rb") as stream:
+            store.put(f"{root}/{path.name}", stream)
+    api = f"{registry_url}/api/v1"
+    requests.post(f"{api}/models", json={"name": "bench"}, timeout=30).raise_for_status()
+    source = {"source": f"mlflow-artifacts:/{root}"}
+    requests.post(f"{api}/models/bench/versions", json=source, timeout=60).raise_for_status()
+    requests.put(f"{api}/models/bench/aliases/champion", json={"version": 1}, timeout=30).raise_for_status()
+
+
+def server_commands(
+    args: argparse.Namespace, python: str, bin_dir: Path, model_dir: Path, registry_url: str, work: Path
+) -> dict[str, tuple[int, list[str]]]:
+    """name -> (port, command). MLflow runs with its default (1 worker) and, when different, with
+    as many workers as Podium: its latency is far worse with several workers, so both are shown."""
+    port = free_port()
+    servers = {
+        "podium": (port, [
+            python, "-m", "registry.cli", "serve", "models:/bench@champion", "--port", str(port),
+            "--workers", str(args.workers), "--threads", str(args.threads),
+            "--registry-url", registry_url, "--cache-dir", str(work / "cache"),
+        ]),
+    }  # fmt: skip
+    for workers in sorted({1, args.workers}):
+        port = free_port()
+        label = "mlflow (1 worker)" if workers == 1 else f"mlflow ({workers} workers)"
+        servers[label] = (port, [
+            str(bin_dir / "mlflow"), "models", "serve", "-m", str(model_dir),
+            "--env-manager", "local", "-p", str(port), "-w", str(workers),
+        ])  # fmt: skip
+    return servers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -184,15 +233,29 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="sequential requests for latency")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients for throughput")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds of throughput load")
+    parser.add_argument("--model", choices=sorted(MODELS), default="forest", help="what to serve")
     args = parser.parse_args()
 
+    load_before = [round(x, 2) for x in os.getloadavg()]
     work = Path(tempfile.mkdtemp(prefix="podium-serving-bench-"))
+    try:
+        report = run(args, work, load_before)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    out_dir = ROOT / "benchmarks" / "results"
+    out_dir.mkdir(exist_ok=True)
+    out = out_dir / f"serving-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(report, indent=2))
+    print(f"written to {out}")
+
+
+def run(args: argparse.Namespace, work: Path, load_before: list[float]) -> dict[str, Any]:
     model_dir = work / "model"
-    columns, row = train_and_save(model_dir)
+    columns, row = train_and_save(model_dir, args.model)
     body = json.dumps({"dataframe_split": {"columns": columns, "data": [row]}}).encode()
     python = sys.executable
     bin_dir = Path(python).parent
-    registry_port, podium_port, mlflow_port = free_port(), free_port(), free_port()
+    registry_port = free_port()
     registry_url = f"http://127.0.0.1:{registry_port}"
     env = {
         "PODIUM_DATABASE_URL": f"sqlite:///{work / 'podium.db'}",
@@ -201,79 +264,46 @@ def main() -> None:
     }
     with process([python, "-m", "registry.cli", "server"], work / "registry.log", env) as registry:
         wait_for(f"{registry_url}/health", registry, work / "registry.log")
-        store = LocalArtifactStore(work / "artifacts")
-        root = "1/models/m-" + "0" * 32 + "/artifacts"
-        for path in sorted(model_dir.iterdir()):
-            with open(path, "rb") as stream:
-                store.put(f"{root}/{path.name}", stream)
-        api = f"{registry_url}/api/v1"
-        requests.post(f"{api}/models", json={"name": "bench"}, timeout=30).raise_for_status()
-        source = {"source": f"mlflow-artifacts:/{root}"}
-        requests.post(f"{api}/models/bench/versions", json=source, timeout=60).raise_for_status()
-        requests.put(
-            f"{api}/models/bench/aliases/champion", json={"version": 1}, timeout=30
-        ).raise_for_status()
-
-        podium_cmd = [
-            python, "-m", "registry.cli", "serve", "models:/bench@champion", "--port", str(podium_port),
-            "--workers", str(args.workers), "--threads", str(args.threads),
-            "--registry-url", registry_url, "--cache-dir", str(work / "cache"),
-        ]  # fmt: skip
-        mlflow_cmd = [
-            str(bin_dir / "mlflow"), "models", "serve", "-m", str(model_dir),
-            "--env-manager", "local", "-p", str(mlflow_port), "-w", str(args.workers),
-        ]  # fmt: skip
-        with (
-            process(podium_cmd, work / "podium-serve.log") as podium,
-            # mlflow starts `uvicorn` by name, so this environment's scripts must be on PATH.
-            process(
-                mlflow_cmd, work / "mlflow-serve.log", {"PATH": f"{bin_dir}:{os.environ['PATH']}"}
-            ) as mlflow_server,
-        ):
-            wait_for(f"http://127.0.0.1:{podium_port}/ping", podium, work / "podium-serve.log")
-            wait_for(f"http://127.0.0.1:{mlflow_port}/ping", mlflow_server, work / "mlflow-serve.log")
+        register(registry_url, model_dir, LocalArtifactStore(work / "artifacts"))
+        servers = server_commands(args, python, bin_dir, model_dir, registry_url, work)
+        # mlflow starts `uvicorn` by name, so this environment's scripts must be on PATH.
+        path_env = {"PATH": f"{bin_dir}:{os.environ['PATH']}"}
+        with ExitStack() as running:
+            for name, (port, cmd) in servers.items():
+                log = work / f"{name.split()[0]}-{port}.log"
+                proc = running.enter_context(process(cmd, log, path_env))
+                wait_for(f"http://127.0.0.1:{port}/ping", proc, log)
             answers = {}
-            for name, port in (("podium", podium_port), ("mlflow", mlflow_port)):
+            for name, (port, _) in servers.items():
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 answers[name] = json.loads(one_request(conn, body))["predictions"]
                 conn.close()
-            if answers["podium"] != answers["mlflow"]:
+            if len({json.dumps(a) for a in answers.values()}) != 1:
                 raise SystemExit(f"The servers disagree: {answers}")
             results: dict[str, Any] = {}
-            for name, port in (("podium", podium_port), ("mlflow", mlflow_port)):
+            for name, (port, _) in servers.items():
                 results[name] = {"latency": latency(port, body, args.requests)}
-            for name, port in (("podium", podium_port), ("mlflow", mlflow_port)):
+            for name, (port, _) in servers.items():
                 results[name]["throughput"] = throughput(port, body, args.clients, args.duration)
 
-    ratio = results["podium"]["throughput"]["requests_per_s"] / max(
-        results["mlflow"]["throughput"]["requests_per_s"], 1e-9
-    )
+    best_mlflow = max(r["throughput"]["requests_per_s"] for n, r in results.items() if n.startswith("mlflow"))
+    ratio = results["podium"]["throughput"]["requests_per_s"] / max(best_mlflow, 1e-9)
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average": os.getloadavg(),
-        },
-        "model": "RandomForestRegressor(n_estimators=10, max_depth=6), diabetes data (10 features), skops",
-        "workers": args.workers,
-        "podium_threads": args.threads,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average": load_before},
+        "model": f"{MODELS[args.model]}, diabetes data (10 features), skops",
+        "podium": f"{args.workers} workers x {args.threads} threads",
         "results": results,
-        "throughput_ratio_podium_over_mlflow": round(ratio, 2),
+        "throughput_ratio_podium_over_best_mlflow": round(ratio, 2),
     }
     clients = f"req/s ({args.clients} clients)"
-    print(f"{'server':8} {'p50 ms':>8} {'p99 ms':>8} {clients:>22} {'failed':>7}")
-    for name in ("podium", "mlflow"):
-        lat, thr = results[name]["latency"], results[name]["throughput"]
+    print(f"{'server':20} {'p50 ms':>8} {'p99 ms':>8} {clients:>22} {'failed':>7}")
+    for name, result in results.items():
+        lat, thr = result["latency"], result["throughput"]
         rate, failed = thr["requests_per_s"], thr["failed"]
-        print(f"{name:8} {lat['p50_ms']:8.2f} {lat['p99_ms']:8.2f} {rate:22.1f} {failed:7d}")
-    load = report["machine"]["load_average"]
-    print(f"throughput podium / mlflow: {ratio:.2f}x   (load average before: {load})")
-    out_dir = ROOT / "benchmarks" / "results"
-    out_dir.mkdir(exist_ok=True)
-    out = out_dir / f"serving-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(report, indent=2))
-    print(f"written to {out}")
+        print(f"{name:20} {lat['p50_ms']:8.2f} {lat['p99_ms']:8.2f} {rate:22.1f} {failed:7d}")
+    print(f"throughput podium / best mlflow: {ratio:.2f}x   (load average before: {load_before})")
+    return report
 
 
 if __name__ == "__main__":
