@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -36,8 +37,13 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    # Messages carry values from the input ("row 3 has [1, 2]"): never read them as rich markup.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     sys.exit(1)
+
+
+def _say(message: str) -> None:
+    err_console.print(message, highlight=False, markup=False)
 
 
 def _registry_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -99,10 +105,9 @@ def _byte_progress(total: int, label: str) -> Progress:
 
 def _resolve(connection: RegistryConnection, uri: str) -> ResolvedVersion:
     resolved = resolve(connection, parse_model_uri(uri))
-    err_console.print(
+    _say(
         f"{uri} is version {resolved.version} of {resolved.name!r} "
-        f"({len(resolved.files)} files, manifest sha256 {resolved.sha256})",
-        highlight=False,
+        f"({len(resolved.files)} files, manifest sha256 {resolved.sha256})"
     )
     return resolved
 
@@ -143,10 +148,9 @@ def fetch(model_uri: str, output: Path, overwrite: bool, registry_url: str, toke
                 overwrite=overwrite,
                 progress=lambda n: progress.advance(task, n),
             )
-    err_console.print(
+    _say(
         f"Verified {len(resolved.files)} files ({resolved.total_bytes} bytes) against the registry's "
-        f"manifest into {fetched.path}",
-        highlight=False,
+        f"manifest into {fetched.path}"
     )
     click.echo(resolved.uri)
 
@@ -204,10 +208,9 @@ def serve(
             poll_interval=poll_interval,
         )
         click.echo(resolved.uri)
-        err_console.print(
+        _say(
             f"Serving {resolved.uri} on http://{host}:{port}"
-            + (f", following {reference} every {poll_interval:g}s" if follow else ""),
-            highlight=False,
+            + (f", following {reference} every {poll_interval:g}s" if follow else "")
         )
         sys.stdout.flush()
         run(options)
@@ -261,7 +264,7 @@ def predict(
                 chunk_rows=chunk_rows,
                 progress=lambda done, _total: progress.update(task, completed=done),
             )
-    err_console.print(f"Wrote {result.rows} predictions to {result.output}", highlight=False)
+    _say(f"Wrote {result.rows} predictions to {result.output}")
     click.echo(resolved.uri)
 
 

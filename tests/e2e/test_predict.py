@@ -74,7 +74,7 @@ def test_bad_rows_fail_the_job_with_the_row_and_leave_the_old_output(
     store = LocalArtifactStore(podium_server.artifacts_uri)
     register_http(podium_server.url, "churn", upload_model(store, mlflow_models["regressor"].path))
     data = sample_frame(3_000, seed=2).astype(object)
-    data.loc[2_345, "b"] = "n/a?"
+    data.loc[2_345, "b"] = "n/a [bold]?"  # brackets: printed as they are, not as terminal markup
     source = tmp_path / "data.csv"
     data.to_csv(source, index=False)
     output = tmp_path / "predictions.csv"
@@ -86,7 +86,7 @@ def test_bad_rows_fail_the_job_with_the_row_and_leave_the_old_output(
         tmp_path,
     )
     assert done.returncode == 1
-    assert "Column 'b' expects numbers (double); row 2346 has 'n/a?'" in done.stderr
+    assert "Column 'b' expects numbers (double); row 2346 has 'n/a [bold]?'" in done.stderr
     assert "Traceback" not in done.stderr
     assert output.read_text() == "yesterday's predictions\n"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".predictions")) == []
