@@ -36,7 +36,8 @@ from registry.storage.paths import safe_path
 log = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024
-#: Attempts per file before a download is given up (each attempt resumes where the last stopped).
+#: Attempts in a row that bring no new byte before a download is given up (each attempt resumes
+#: where the last stopped, and one that made progress starts the count again).
 MAX_ATTEMPTS = 6
 BACKOFF_SECONDS = 0.5
 
@@ -247,6 +248,7 @@ def _download(
         while True:
             if written and written == expected.size and digest.copy().hexdigest() == expected.sha256:
                 break  # the connection dropped after the last byte: nothing is missing
+            started_at = written
             try:
                 with connection.download(resolved.name, resolved.version, path, written) as response:
                     if written and response.status_code != 206:
@@ -270,7 +272,7 @@ def _download(
                             progress(len(chunk))
                 break
             except (requests.RequestException, urllib3.exceptions.HTTPError, RegistryUnavailable) as exc:
-                failures += 1
+                failures = 1 if written > started_at else failures + 1
                 if failures >= MAX_ATTEMPTS:
                     raise RegistryUnavailable(
                         f"Downloading {path!r} of {resolved.uri} failed {failures} times; last error: {exc}"

@@ -187,11 +187,13 @@ def test_fetch_with_a_token_when_auth_is_on(tmp_path: Path, mlflow_models: dict[
 
 
 class DroppingProxy:
-    """An HTTP proxy in front of the registry that cuts the connection halfway through the first
-    download of every file (headers promise the whole file; half the body arrives, then FIN)."""
+    """An HTTP proxy in front of the registry that cuts the connection during the first download of
+    every file: the headers promise the whole file, `cut_fraction` of the body arrives, then FIN."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
+        #: How much of the body gets through before the cut.
+        self.cut_fraction = 0.5
         self.ranges: list[tuple[str, str | None]] = []
         self.dropped: set[str] = set()
         proxy = self
@@ -215,7 +217,7 @@ class DroppingProxy:
                 self.end_headers()
                 if cut:
                     proxy.dropped.add(self.path)
-                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.write(body[: int(len(body) * proxy.cut_fraction)])
                     self.wfile.flush()
                     self.connection.shutdown(socket.SHUT_RDWR)
                     self.close_connection = True
@@ -275,7 +277,9 @@ def test_a_registry_that_keeps_dropping_fails_cleanly(
         upload_model(LocalArtifactStore(podium_server.artifacts_uri), mlflow_models["regressor"].path),
     )
     with DroppingProxy(podium_server.url) as proxy:
+        # Every response cut before its first byte: no attempt makes progress.
         proxy.dropped = _NeverSeen()
+        proxy.cut_fraction = 0.0
         with pytest.raises(Exception, match="failed 6 times") as caught:
             podium_client.fetch_model("models:/m/1", tmp_path / "out", registry_url=proxy.url)
     assert not isinstance(caught.value, DigestMismatch)
