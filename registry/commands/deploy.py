@@ -1,7 +1,7 @@
 """`podium fetch`, `podium serve`, `podium predict`: what deploy jobs run against the registry.
 
-They talk to a running registry over HTTP (`--registry-url`, default http://127.0.0.1:5000, or
-PODIUM_URL / MLFLOW_TRACKING_URI) with a reader token (`--token`, or PODIUM_TOKEN /
+They talk to a running registry over HTTP (`--url`, default http://127.0.0.1:5000, or PODIUM_URL /
+MLFLOW_TRACKING_URI) with a reader token (`--token`, or PODIUM_TOKEN /
 MLFLOW_TRACKING_TOKEN). Each resolves the model URI once and prints the pinned `models:/<name>/<n>`
 on stdout, so a pipeline can record exactly what it deployed. Exit status: 0 on success, 1 when the
 registry refused, a file failed verification or the input was bad, 2 for usage errors.
@@ -54,11 +54,13 @@ def _registry_options(f: Callable[..., Any]) -> Callable[..., Any]:
         help="A reader token (PODIUM_TOKEN or MLFLOW_TRACKING_TOKEN).",
     )(f)
     return click.option(
+        "--url",
         "--registry-url",
+        "registry_url",
         envvar=["PODIUM_URL", "MLFLOW_TRACKING_URI"],
         default=DEFAULT_URL,
         show_default=True,
-        help="The registry (PODIUM_URL or MLFLOW_TRACKING_URI).",
+        help="The registry's base URL (PODIUM_URL, or MLFLOW_TRACKING_URI).",
     )(f)
 
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import requests
 
 from registry.domain import errors
-from registry.domain.errors import RegistryUnavailable
+from registry.domain.errors import RegistryUnreachable
 
 DEFAULT_URL = "http://127.0.0.1:5000"
 #: (connect, read) seconds. The read timeout bounds a stalled download, which is then resumed.
@@ -44,7 +44,7 @@ def error_from(response: requests.Response) -> errors.PodiumError:
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         message = body["message"]
     if response.status_code >= 500:
-        return RegistryUnavailable(f"The registry answered {response.status_code}: {message}")
+        return RegistryUnreachable(f"The registry answered {response.status_code}: {message}")
     cls = _BY_STATUS.get(response.status_code, errors.InvalidParameter)
     return cls(message)
 
@@ -79,13 +79,13 @@ class RegistryConnection:
         try:
             response = self.session.get(f"{self.url}{path}", params=params, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise RegistryUnavailable(f"Cannot reach the registry at {self.url}: {exc}") from exc
+            raise RegistryUnreachable(f"Cannot reach the registry at {self.url}: {exc}") from exc
         if response.status_code != 200:
             raise error_from(response)
         try:
             return response.json()
         except ValueError as exc:
-            raise RegistryUnavailable(f"The registry at {self.url} did not answer with JSON.") from exc
+            raise RegistryUnreachable(f"The registry at {self.url} did not answer with JSON.") from exc
 
     # -- the calls deploy jobs make ----------------------------------------------------------------
     def version_by_alias(self, name: str, alias: str) -> dict[str, Any]:
@@ -119,7 +119,7 @@ class RegistryConnection:
         try:
             response = self.session.get(url, headers=headers, stream=True, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise RegistryUnavailable(f"Cannot download {path!r} from {self.url}: {exc}") from exc
+            raise RegistryUnreachable(f"Cannot download {path!r} from {self.url}: {exc}") from exc
         try:
             if response.status_code not in (200, 206, 416):
                 raise error_from(response)

@@ -28,7 +28,7 @@ import urllib3
 
 from registry.deploy.connection import RegistryConnection
 from registry.deploy.verify import mismatch_message, verify_directory
-from registry.domain.errors import Conflict, DigestMismatch, NotFound, RegistryUnavailable
+from registry.domain.errors import Conflict, DigestMismatch, NotFound, RegistryUnreachable
 from registry.domain.manifests import FileDigest, ManifestError, read_files
 from registry.domain.model_uris import ModelReference, parse_model_uri
 from registry.storage.paths import safe_path
@@ -135,7 +135,7 @@ def fetch_version(
     `dest` must not exist, be an empty directory, or `overwrite` must be true (then an existing
     directory is replaced only once the new copy is complete and verified). Raises Conflict when
     `dest` is in the way, DigestMismatch when a file differs from the manifest, NotFound when the
-    registry or its store lacks a file, RegistryUnavailable when downloads keep failing.
+    registry or its store lacks a file, RegistryUnreachable when downloads keep failing.
     """
     target = Path(dest).absolute()
     _check_destination(target, overwrite)
@@ -271,10 +271,10 @@ def _download(
                         if progress:
                             progress(len(chunk))
                 break
-            except (requests.RequestException, urllib3.exceptions.HTTPError, RegistryUnavailable) as exc:
+            except (requests.RequestException, urllib3.exceptions.HTTPError, RegistryUnreachable) as exc:
                 failures = 1 if written > started_at else failures + 1
                 if failures >= MAX_ATTEMPTS:
-                    raise RegistryUnavailable(
+                    raise RegistryUnreachable(
                         f"Downloading {path!r} of {resolved.uri} failed {failures} times; last error: {exc}"
                     ) from exc
                 log.info("download of %s interrupted at byte %d (%s); resuming", path, written, exc)

@@ -106,7 +106,7 @@ class UnsupportedModel(PodiumError):
     code = "UNSUPPORTED_MODEL"
 
 
-class RegistryUnavailable(PodiumError):
+class RegistryUnreachable(PodiumError):
     """A deploy job could not reach the registry, or it answered with a server error (retryable)."""
 
-    code = "REGISTRY_UNAVAILABLE"
+    code = "REGISTRY_UNREACHABLE"
