@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from registry import plugins
+from registry.commands import deploy
 from registry.commands.gate import gate
 from registry.commands.promote import promote
 from registry.commands.webhooks import webhooks
@@ -219,7 +220,7 @@ def tokens_revoke(name: str, database_url: str | None) -> None:
 main.add_command(promote)
 main.add_command(gate)
 main.add_command(webhooks)
-for _command in plugins.load(plugins.COMMANDS):
+for _command in [*deploy.COMMANDS, *plugins.load(plugins.COMMANDS)]:
     main.add_command(_command)
 
 if __name__ == "__main__":

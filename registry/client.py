@@ -13,6 +13,20 @@ from urllib.parse import quote
 
 import requests
 
+# The deploy side: fetch a version verified against its manifest, and load it (`serve` extra).
+from registry.deploy.fetch import FetchedModel, fetch_model
+from registry.scoring.loading import LoadedModel, load_model
+
+__all__ = [
+    "FetchedModel",
+    "LoadedModel",
+    "RegistryClient",
+    "RegistryError",
+    "RegistryUnavailable",
+    "fetch_model",
+    "load_model",
+]
+
 Json = dict[str, Any]
 DEFAULT_TIMEOUT = 30.0
 

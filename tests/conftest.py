@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.servers",
     "tests.fixtures.receivers",
     "tests.fixtures.webhooks",
+    "tests.fixtures.deploy",
 ]

@@ -98,3 +98,21 @@ class NotConfigured(PodiumError):
     """The server lacks a setting this request needs; the message names it and how to set it."""
 
     code = "NOT_CONFIGURED"
+
+
+class DigestMismatch(PodiumError):
+    """Bytes of a model differ from the manifest recorded at registration (tampered or corrupt)."""
+
+    code = "DIGEST_MISMATCH"
+
+
+class UnsupportedModel(PodiumError):
+    """A model's format or flavor is one Podium cannot load (the message says which, and why)."""
+
+    code = "UNSUPPORTED_MODEL"
+
+
+class RegistryUnreachable(PodiumError):
+    """A deploy job could not reach the registry, or it answered with a server error (retryable)."""
+
+    code = "REGISTRY_UNREACHABLE"

@@ -42,7 +42,11 @@ def store_path(uow: UnitOfWork, source: str, model_id: str | None = None) -> str
 
     None for a `runs:/` source whose run is gone.
     """
-    parsed = parse_source(source, model_id)
+    return source_root(uow, parse_source(source, model_id))
+
+
+def source_root(uow: UnitOfWork, parsed: Source) -> str | None:
+    """As `store_path`, for a source already parsed."""
     repos = tracking(uow)
     if parsed.kind == "logged_model" and parsed.logged_model_id is not None:
         logged = repos.logged_models.get(parsed.logged_model_id)

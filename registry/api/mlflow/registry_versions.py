@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from registry.api.auth import requires
-from registry.api.context import uow
+from registry.api.context import runtime, uow
 from registry.api.mlflow import shapes
 from registry.api.mlflow.wire import Args, args, ok
 from registry.domain.identity import Role
-from registry.services import lineage, versions
+from registry.services import digests, lineage, versions
 
 # MLflow's order when the client gives none.
 DEFAULT_VERSION_ORDER = ["last_updated_timestamp DESC", "name ASC", "version_number DESC"]
@@ -27,8 +27,10 @@ def _version(a: Args) -> str:
 @requires(Role.CONTRIBUTOR)
 def create() -> Response:
     a = args()
-    mv = versions.create_model_version(
+    # Through the digests service, so versions the stock client registers get their manifest too.
+    mv = digests.register_model_version(
         uow(),
+        runtime().store,
         a.required("name"),
         a.required("source"),
         run_id=a.string("run_id"),

@@ -11,6 +11,7 @@ from registry import __version__
 from registry.api.auth import declare
 from registry.api.errors import ErrorRouter
 from registry.api.native import errors, health, history, models, policies, promotions, tokens, versions
+from registry.api.native import files as version_files
 from registry.api.native import webhooks as webhook_api
 from registry.api.native.metrics import blp as metrics_blp
 from registry.api.native.schemas import Timestamp
@@ -49,6 +50,7 @@ def install(app: Flask, router: ErrorRouter) -> Api:
         api.register_blueprint(blp)
     api.register_blueprint(metrics_blp)
     api.register_blueprint(webhook_api.blp)
+    api.register_blueprint(version_files.blp)
     app.register_blueprint(health.blp)
     # flask-smorest's own route serving the document: readable by any authenticated caller.
     for endpoint in list(app.view_functions):

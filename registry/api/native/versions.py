@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from registry.api.auth import requires
-from registry.api.context import uow
+from registry.api.context import runtime, uow
 from registry.api.native.models import _search
 from registry.api.native.schemas import (
     ModelVersionSchema,
@@ -21,7 +21,7 @@ from registry.api.native.schemas import (
 )
 from registry.domain.entities import ModelVersion, Page
 from registry.domain.identity import Role
-from registry.services import versions
+from registry.services import digests, versions
 
 blp = Blueprint("versions", __name__, url_prefix="/api/v1", description="Model versions")
 
@@ -52,9 +52,10 @@ class ModelVersions(MethodView):
     @blp.arguments(VersionCreateArgs)
     @blp.response(201, ModelVersionSchema)
     def post(self, args: dict[str, Any], name: str) -> ModelVersion:
-        """Register a new version from a source inside the artifact store."""
-        return versions.create_model_version(
+        """Register a new version from a source inside the artifact store (its files' sha256 recorded)."""
+        return digests.register_model_version(
             uow(),
+            runtime().store,
             name,
             args["source"],
             run_id=args.get("run_id"),
