@@ -224,8 +224,9 @@ def tracking_script(rec: Recording, client: MlflowClient) -> None:
 
 
 def _record(url: str, script: Script) -> Recording:
+    # The registry URI follows the tracking URI; setting it explicitly would outlive this test (it
+    # is process-wide in mlflow) and send later tests' models:/ lookups to a stopped server.
     mlflow.set_tracking_uri(url)
-    mlflow.set_registry_uri(url)
     rec = Recording()
     try:
         script(rec, MlflowClient(tracking_uri=url, registry_uri=url))
