@@ -60,7 +60,8 @@ class UnitOfWork:
         """Mark this unit of work read-only: `with uow.reading():` for queries.
 
         On SQLite a reader then neither takes the write lock nor BEGIN IMMEDIATE, so reads run
-        beside a writer (WAL); anything a reader tries to write is rolled back.
+        beside a writer (WAL); on PostgreSQL it runs in autocommit (one round trip per query).
+        Readers must not write: their sessions never flush, and `record` refuses them.
         """
         self.read_only = True
         return self

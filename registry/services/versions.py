@@ -63,9 +63,8 @@ def create_model_version(
     description = validate_description(description)
     checked_tags = dict(validate_tag(k, v) for k, v in (tags or {}).items())
     with uow:
-        model = uow.models.lock(name)
+        model, number = uow.models.lock_for_new_version(name)
         run_id = lineage.check_source(uow, source_ref, run_id, model_id)
-        number = uow.models.take_version_number(model)
         row = uow.versions.add(
             ModelVersionRow(
                 registered_model_id=model.id,

@@ -250,8 +250,7 @@ def test_a_change_that_fails_writes_nothing(uow: UowFactory) -> None:
     models.create_registered_model(uow(), "m")
     before = (count(uow, OutboxEventRow), count(uow, AuditEventRow), count(uow, ModelVersionRow))
     with pytest.raises(RuntimeError), uow() as u:
-        row = u.models.lock("m")
-        u.models.take_version_number(row)
+        u.models.lock_for_new_version("m")
         u.record(events.Event(events.MODEL_VERSION_CREATED, "m", {"name": "m"}))
         raise RuntimeError("crash after recording")
     assert (count(uow, OutboxEventRow), count(uow, AuditEventRow), count(uow, ModelVersionRow)) == before

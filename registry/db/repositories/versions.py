@@ -131,7 +131,14 @@ class VersionRepository:
         stmt = select(ModelVersionRow, RegisteredModelRow.name).join(
             RegisteredModelRow, RegisteredModelRow.id == ModelVersionRow.registered_model_id
         )
+        pinned_model = False
         for c in comparisons:
+            if c.kind != "tag" and c.key == "name" and c.op == "=":
+                # One model's versions: say so on model_versions itself, so the database walks the
+                # (registered_model_id, version) index instead of joining and sorting every version.
+                model_id = select(RegisteredModelRow.id).where(RegisteredModelRow.name == c.value)
+                stmt = stmt.where(ModelVersionRow.registered_model_id == model_id.scalar_subquery())
+                pinned_model = True
             if c.kind == "tag":
                 stmt = stmt.where(
                     tag_condition(
@@ -145,7 +152,7 @@ class VersionRepository:
             col = _COLUMNS[key.key]
             clauses.append(col.asc() if key.ascending else col.desc())
         # A total order, so pages never skip or repeat rows.
-        if not any(k.key == "name" for k in order):
+        if not pinned_model and not any(k.key == "name" for k in order):
             clauses.append(RegisteredModelRow.name.asc())
         if not any(k.key == "version_number" for k in order):
             clauses.append(ModelVersionRow.version.desc())
