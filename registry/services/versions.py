@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from registry.db.repositories.version_reads import version_by_number
 from registry.db.tables import ModelVersionRow, RegisteredModelRow
 from registry.db.uow import UnitOfWork
 from registry.domain import events
@@ -103,6 +104,11 @@ def get_model_version(uow: UnitOfWork, name: str, version: object) -> ModelVersi
     name = validate_model_name(name)
     number = parse_version(version)
     with uow.reading():
+        # Read back after every mlflow create_model_version: one prebuilt statement.
+        found = version_by_number(uow.session, name, number)
+        if found is not None:
+            return found
+        # Missing: the model's or the version's own NotFound (or, if it was created since, it).
         model = uow.models.get(name)
         return assemble.version(uow, uow.versions.get(model, number), name)
 
