@@ -13,9 +13,33 @@ from collections.abc import Callable
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from registry.domain import errors as e
 from registry.domain.errors import PodiumError
 
 log = logging.getLogger(__name__)
+
+# The HTTP status of each registry error, for every surface that speaks HTTP statuses (the native
+# API and the UI; the MLflow adapter keeps MLflow's own table). Most specific first: the first
+# matching class decides.
+HTTP_STATUS: list[tuple[type[PodiumError], int]] = [
+    (e.InvalidParameter, 400),
+    (e.NotFound, 404),
+    (e.AlreadyExists, 409),
+    (e.Conflict, 409),
+    (e.Unauthenticated, 401),
+    (e.PermissionDenied, 403),
+    (e.StorageError, 503),
+    (e.NotConfigured, 503),
+]
+
+
+def http_status(exc: PodiumError) -> int:
+    """The status `exc` is answered with; 500 for an error kind the table does not know."""
+    for cls, status in HTTP_STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
 
 Renderer = Callable[[Exception], Response]
 

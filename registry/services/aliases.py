@@ -105,7 +105,7 @@ def get_version_by_alias(uow: UnitOfWork, name: str, alias: str) -> ModelVersion
     alias = validate_alias_reference(alias)
     with uow.reading():
         # The path every deploy job takes: one prebuilt statement (see version_reads).
-        found = version_by_alias(uow.session, name, alias)
+        found = assemble.found_version(name, version_by_alias(uow.session, name, alias))
         if found is None:
             uow.models.get(name)  # NotFound for a missing model, before the alias
             raise AliasNotFound(f"Registered model alias {alias} not found.")

@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
+from registry.db.repositories.version_reads import FoundVersion
 from registry.db.tables import ModelVersionRow, RegisteredModelRow
 from registry.db.uow import UnitOfWork
 from registry.domain.entities import ModelVersion, RegisteredModel
 from registry.domain.stages import parse_stage
 
 
+class VersionFields(Protocol):
+    """What a version entity is built from: an ORM row, or a row of version_reads' statements."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def creation_time(self) -> int: ...
+    @property
+    def last_updated_time(self) -> int: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def run_id(self) -> str | None: ...
+    @property
+    def logged_model_id(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_by(self) -> str | None: ...
+    @property
+    def digest(self) -> dict[str, Any] | None: ...
+
+
 def version_entity(
-    row: ModelVersionRow,
+    row: VersionFields,
     name: str,
     tags: dict[str, str],
     aliases: list[str],
@@ -38,6 +68,13 @@ def versions(uow: UnitOfWork, rows: list[tuple[ModelVersionRow, str]]) -> list[M
     tags = uow.versions.tags(ids)
     aliases = uow.versions.aliases(ids)
     return [version_entity(row, name, tags[row.id], aliases[row.id]) for row, name in rows]
+
+
+def found_version(name: str, found: FoundVersion | None) -> ModelVersion | None:
+    """The entity for what version_reads found (None stays None)."""
+    if found is None:
+        return None
+    return version_entity(found.row, name, found.tags, found.aliases)
 
 
 def version(uow: UnitOfWork, row: ModelVersionRow, name: str) -> ModelVersion:

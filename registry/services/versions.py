@@ -105,7 +105,7 @@ def get_model_version(uow: UnitOfWork, name: str, version: object) -> ModelVersi
     number = parse_version(version)
     with uow.reading():
         # Read back after every mlflow create_model_version: one prebuilt statement.
-        found = version_by_number(uow.session, name, number)
+        found = assemble.found_version(name, version_by_number(uow.session, name, number))
         if found is not None:
             return found
         # Missing: the model's or the version's own NotFound (or, if it was created since, it).

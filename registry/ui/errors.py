@@ -14,21 +14,11 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from registry.api.errors import http_status
 from registry.domain import errors as e
 from registry.ui import headers
 
 log = logging.getLogger(__name__)
-
-# Most specific first: the first matching class decides the status.
-STATUS: list[tuple[type[e.PodiumError], int]] = [
-    (e.InvalidParameter, 400),
-    (e.NotFound, 404),
-    (e.AlreadyExists, 409),
-    (e.Conflict, 409),
-    (e.Unauthenticated, 401),
-    (e.PermissionDenied, 403),
-    (e.StorageError, 503),
-]
 
 TITLES = {
     400: "This request cannot be accepted",
@@ -39,16 +29,15 @@ TITLES = {
     409: "Conflict",
     413: "Too large",
     500: "Something went wrong",
-    503: "Storage unavailable",
+    503: "Temporarily unavailable",
 }
 
 
 def status_of(exc: Exception) -> int:
     if isinstance(exc, HTTPException):
         return exc.code or 500
-    for cls, status in STATUS:
-        if isinstance(exc, cls):
-            return status
+    if isinstance(exc, e.PodiumError):
+        return http_status(exc)
     return 500
 
 

@@ -7,19 +7,8 @@ from typing import Any
 from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from registry.api.errors import http_status
 from registry.domain import errors as e
-
-# Most specific first: the first matching class decides the status.
-STATUS: list[tuple[type[e.PodiumError], int]] = [
-    (e.InvalidParameter, 400),
-    (e.NotFound, 404),
-    (e.AlreadyExists, 409),
-    (e.Conflict, 409),
-    (e.Unauthenticated, 401),
-    (e.PermissionDenied, 403),
-    (e.StorageError, 503),
-    (e.NotConfigured, 503),
-]
 
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -35,17 +24,10 @@ _HTTP_CODES = {
 }
 
 
-def status_of(exc: e.PodiumError) -> int:
-    for cls, status in STATUS:
-        if isinstance(exc, cls):
-            return status
-    return 500
-
-
 def render(exc: Exception) -> Response:
     errors: dict[str, Any] = {}
     if isinstance(exc, e.PodiumError):
-        status = status_of(exc)
+        status = http_status(exc)
         code = exc.code
         message = exc.message
         field = getattr(exc, "field", None)

@@ -10,14 +10,12 @@ statement construction nor ORM loading.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from registry.db.tables import AliasRow, ModelVersionRow, ModelVersionTagRow, RegisteredModelRow
-from registry.domain.entities import ModelVersion
-from registry.domain.stages import parse_stage
 
 _MV = ModelVersionRow.__table__.c
 _TAG = ModelVersionTagRow.__table__.alias("tag")
@@ -60,35 +58,27 @@ _BY_NUMBER = (
 )
 
 
-def version_by_alias(session: Session, name: str, alias: str) -> ModelVersion | None:
+class FoundVersion(NamedTuple):
+    """A version's columns with its tags and aliases (services.assemble makes the entity)."""
+
+    row: Row[*tuple[Any, ...]]
+    tags: dict[str, str]
+    aliases: list[str]
+
+
+def version_by_alias(session: Session, name: str, alias: str) -> FoundVersion | None:
     """The version `alias` points at in model `name`, with its tags and aliases; None if unset."""
-    return _version(name, session.execute(_BY_ALIAS, {"name": name, "alias": alias}).all())
+    return _found(session.execute(_BY_ALIAS, {"name": name, "alias": alias}).all())
 
 
-def version_by_number(session: Session, name: str, version: int) -> ModelVersion | None:
+def version_by_number(session: Session, name: str, version: int) -> FoundVersion | None:
     """Version `version` of model `name`, with its tags and aliases; None if either is missing."""
-    return _version(name, session.execute(_BY_NUMBER, {"name": name, "version": version}).all())
+    return _found(session.execute(_BY_NUMBER, {"name": name, "version": version}).all())
 
 
-def _version(name: str, rows: Sequence[Row[*tuple[Any, ...]]]) -> ModelVersion | None:
+def _found(rows: Sequence[Row[*tuple[Any, ...]]]) -> FoundVersion | None:
     if not rows:
         return None
-    row = rows[0]
     tags = {r.tag_key: r.tag_value for r in rows if r.tag_key is not None}
     aliases = sorted({r.alias for r in rows if r.alias is not None})
-    return ModelVersion(
-        name=name,
-        version=row.version,
-        creation_timestamp=row.creation_time,
-        last_updated_timestamp=row.last_updated_time,
-        current_stage=parse_stage(row.stage),
-        description=row.description or "",
-        source=row.source,
-        run_id=row.run_id,
-        model_id=row.logged_model_id,
-        status=row.status,
-        created_by=row.created_by,
-        tags=dict(sorted(tags.items())),
-        aliases=aliases,
-        digest=row.digest,
-    )
+    return FoundVersion(rows[0], dict(sorted(tags.items())), aliases)
