@@ -16,8 +16,9 @@ from ci.approvals import ApprovalTally
 from ci.metric_rules import MetricOutcome, MetricRule, metric_outcome
 from ci.policy import Rules
 from ci.registry_port import Registry, VersionInfo
-from ci.targets import Change, Target, TargetKind
+from ci.targets import Change
 from registry.domain.gate import evaluate
+from registry.domain.policies import Target, TargetKind
 from registry.domain.stages import Stage
 
 

@@ -20,9 +20,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from ci.documents import Node, Reader
-from ci.targets import STAGE_NAMES, Change, Target, TargetKind
+from ci.targets import STAGE_NAMES, Change
 from registry.domain.errors import InvalidParameter
 from registry.domain.names import validate_alias, validate_model_name
+from registry.domain.policies import Target, TargetKind, alias_target, stage_target
 from registry.domain.stages import Stage
 
 PROMOTIONS_DIR = "promotions"
@@ -112,14 +113,14 @@ def _aliases(reader: Reader, node: Node, allowed: Collection[str] | None, target
             continue
         version = reader.integer(child, minimum=1)
         if version is not None:
-            targets[Target.alias(alias)] = version
+            targets[alias_target(alias)] = version
 
 
 def _stages(reader: Reader, node: Node, targets: dict[Target, int]) -> None:
     for stage, child in reader.mapping(node, STAGE_NAMES):
         version = reader.integer(child, minimum=1)
         if version is not None:
-            targets[Target.stage(Stage(stage))] = version
+            targets[stage_target(Stage(stage))] = version
 
 
 def _one_stage_per_version(reader: Reader, stages_node: Node, targets: Mapping[Target, int]) -> None:

@@ -32,9 +32,9 @@ from typing import Any
 
 from ci.documents import Node, Reader
 from ci.metric_rules import Direction, MetricRule
-from ci.targets import Target, parse_target
 from registry.domain.errors import InvalidParameter
 from registry.domain.names import validate_alias, validate_model_name, validate_tag_key
+from registry.domain.policies import Target, alias_target, parse_target, stage_target
 from registry.domain.stages import Stage
 
 POLICY_PATH = ".github/promotion-policy.yaml"
@@ -70,7 +70,7 @@ class Rules:
     allowed_reviewers: frozenset[str] | None = None
     allowed_associations: frozenset[str] = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
     approvals_must_match_head: bool = True
-    gated_targets: frozenset[Target] = frozenset({Target.alias("champion"), Target.stage(Stage.PRODUCTION)})
+    gated_targets: frozenset[Target] = frozenset({alias_target("champion"), stage_target(Stage.PRODUCTION)})
     allowed_aliases: frozenset[str] | None = None
     compare_tag: str | None = None
     metrics: tuple[MetricRule, ...] = ()
@@ -156,8 +156,8 @@ def _gated_targets(reader: Reader, node: Node) -> Any:
             return _INVALID
         try:
             targets.add(parse_target(text))
-        except ValueError as exc:
-            reader.fail(item, str(exc))
+        except InvalidParameter as exc:
+            reader.fail(item, exc.message)
             return _INVALID
     return frozenset(targets) if isinstance(node.value, list) else _INVALID
 

@@ -24,7 +24,8 @@ from ci.github.events import PullRequest
 from ci.github.rest import GitHub, GitHubError
 from ci.policy import Policy
 from ci.registry_port import Evidence, ExternalApproval, ModelState, Registry, RegistryRefused
-from ci.targets import Change, Target, TargetKind
+from ci.targets import Change
+from registry.domain.policies import Target, TargetKind
 
 # Podium keeps at most this many characters of a promotion request's comment.
 MAX_COMMENT = 5000

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ci.targets import Change, Target, TargetKind
+from ci.targets import Change
+from registry.domain.policies import Target, TargetKind
 from registry.domain.stages import Stage
 
 

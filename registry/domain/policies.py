@@ -50,6 +50,16 @@ class Target:
     def stage(self) -> Stage:
         return parse_stage(self.name)
 
+    @property
+    def takes_metric_rules(self) -> bool:
+        """Moving a version to Archived or None retires it; no metric has to be met for that."""
+        return self.kind is TargetKind.ALIAS or self.name in (Stage.STAGING, Stage.PRODUCTION)
+
+    @property
+    def apply_order(self) -> tuple[int, str]:
+        """Stages before aliases: deploy jobs read the alias, so it moves last, once the rest is set."""
+        return (0 if self.kind is TargetKind.STAGE else 1, self.name)
+
 
 def alias_target(alias: str) -> Target:
     return Target(TargetKind.ALIAS, alias)

@@ -28,7 +28,8 @@ from ci.registry_port import (
     Registry,
     VersionInfo,
 )
-from ci.targets import Change, Target
+from ci.targets import Change
+from registry.domain.policies import Target, alias_target, stage_target
 from registry.domain.stages import Stage
 
 RULES = Rules(
@@ -37,7 +38,7 @@ RULES = Rules(
         MetricRule("rmse", Direction.LOWER, maximum=5.0, tolerance=0.1),
     )
 )
-CHAMPION = Target.alias("champion")
+CHAMPION = alias_target("champion")
 
 
 @dataclass
@@ -146,7 +147,7 @@ def test_the_candidate_already_holding_the_target_is_no_change() -> None:
 def test_archiving_takes_no_metric_rules() -> None:
     registry = FakeRegistry()
     registry.add(4, r2=0.1)
-    result = assess(registry, 4, None, target=Target.stage(Stage.ARCHIVED))
+    result = assess(registry, 4, None, target=stage_target(Stage.ARCHIVED))
     assert result.passed
     assert registry.metric_reads == []
 
@@ -195,7 +196,7 @@ def test_a_version_already_in_a_shared_stage_holds_it() -> None:
     registry = FakeRegistry()
     registry.add(7, Stage.STAGING, r2=0.1)
     registry.add(8, Stage.STAGING, r2=0.9, rmse=1.0)
-    result = assess(registry, 7, 8, target=Target.stage(Stage.STAGING))
+    result = assess(registry, 7, 8, target=stage_target(Stage.STAGING))
     assert result.passed
     assert result.notes == ("already holds the target: no change",)
     assert registry.metric_reads == []

@@ -13,7 +13,9 @@ from ci.desired_state import (
 from ci.documents import InvalidDocument
 from ci.metric_rules import Direction, MetricRule
 from ci.policy import Rules, parse_policy
-from ci.targets import Change, Target, parse_target
+from ci.targets import Change
+from registry.domain.errors import InvalidParameter
+from registry.domain.policies import alias_target, parse_target, stage_target
 from registry.domain.stages import Stage
 
 PATH = "promotions/house-prices.yaml"
@@ -47,10 +49,10 @@ def test_a_promotion_file_parses_into_targets() -> None:
         "house-prices",
         PATH,
         {
-            Target.alias("champion"): 7,
-            Target.alias("challenger"): 8,
-            Target.stage(Stage.PRODUCTION): 7,
-            Target.stage(Stage.STAGING): 8,
+            alias_target("champion"): 7,
+            alias_target("challenger"): 8,
+            stage_target(Stage.PRODUCTION): 7,
+            stage_target(Stage.STAGING): 8,
         },
         "retrained on 2026-Q3 data",
     )
@@ -139,26 +141,29 @@ def test_requested_changes_are_the_diff_of_base_and_head() -> None:
     head = parse_desired_state("model: house-prices\naliases: {champion: 7}\nstages: {Staging: 8}\n", PATH)
     requested = requested_changes("house-prices", base, head)
     assert requested.changes == (
-        Change("house-prices", Target.alias("champion"), 6, 7),
-        Change("house-prices", Target.stage(Stage.STAGING), None, 8),
+        Change("house-prices", alias_target("champion"), 6, 7),
+        Change("house-prices", stage_target(Stage.STAGING), None, 8),
     )
-    assert requested.released == (("house-prices", Target.alias("challenger")),)
+    assert requested.released == (("house-prices", alias_target("challenger")),)
     assert requested_changes("house-prices", head, head).changes == ()
     new_file = requested_changes("house-prices", None, head)
     assert [c.from_version for c in new_file.changes] == [None, None]
 
 
 def test_targets() -> None:
-    assert parse_target("alias:champion") == Target.alias("champion")
-    assert parse_target("stage:Production") == Target.stage(Stage.PRODUCTION)
-    assert str(Target.stage(Stage.PRODUCTION)) == "stage:Production"
-    assert Target.alias("champion").label == "@champion"
-    for bad in ("champion", "stage:production", "alias:latest", "tag:x"):
-        with pytest.raises(ValueError, match=r"."):
+    assert parse_target("alias:champion") == alias_target("champion")
+    assert parse_target("stage:Production") == stage_target(Stage.PRODUCTION)
+    assert str(stage_target(Stage.PRODUCTION)) == "stage:Production"
+    assert alias_target("champion").label == "@champion"
+    # Policy files spell targets as the server does (stage names in any case, `@alias`).
+    assert parse_target("stage:production") == stage_target(Stage.PRODUCTION)
+    assert parse_target("@champion") == alias_target("champion")
+    for bad in ("champion", "alias:latest", "tag:x", "stage:Live"):
+        with pytest.raises(InvalidParameter, match=r"."):
             parse_target(bad)
     # Apply moves stages before aliases, whatever the names.
-    ordered = sorted([Target.alias("a"), Target.stage(Stage.STAGING)], key=lambda t: t.apply_order)
-    assert ordered == [Target.stage(Stage.STAGING), Target.alias("a")]
+    ordered = sorted([alias_target("a"), stage_target(Stage.STAGING)], key=lambda t: t.apply_order)
+    assert ordered == [stage_target(Stage.STAGING), alias_target("a")]
 
 
 POLICY = """\
@@ -186,7 +191,7 @@ def test_a_policy_parses_and_models_override_whole_keys() -> None:
     assert defaults.required_approvals == 1
     assert defaults.allowed_reviewers == {"alice", "bob"}  # logins compare case-insensitively
     assert defaults.allowed_associations == {"OWNER", "MEMBER"}
-    assert defaults.gated_targets == {Target.alias("champion"), Target.stage(Stage.PRODUCTION)}
+    assert defaults.gated_targets == {alias_target("champion"), stage_target(Stage.PRODUCTION)}
     assert defaults.compare_tag == "eval_dataset"
     assert defaults.metrics == (
         MetricRule("r2", Direction.HIGHER, 0.80, None, 0.01),
@@ -225,8 +230,8 @@ def test_policy_mistakes_are_reported_with_line_and_field() -> None:
         f"{file}:2: defaults.required_approvals: must be an integer of at least 0, got -1",
         f"{file}:3: defaults.allowed_associations: unknown association 'BOSS'; use OWNER, MEMBER, "
         "COLLABORATOR, CONTRIBUTOR, FIRST_TIMER, FIRST_TIME_CONTRIBUTOR, MANNEQUIN, NONE",
-        f"{file}:4: defaults.gated_targets[1]: unknown stage 'Prod'; "
-        "stages are None, Staging, Production, Archived",
+        f"{file}:4: defaults.gated_targets[1]: Invalid Model Version stage: Prod. "
+        "Value must be one of None, Staging, Production, Archived.",
         f"{file}:6: defaults.metrics.r2.direction: must be higher or lower, got 'up'",
         f"{file}:6: defaults.metrics.r2.min: must be a finite number, got nan",
         f"{file}:6: defaults.metrics.r2.tolerance: must not be negative (it is the regression allowed)",

@@ -9,7 +9,8 @@ from ci.decision import ChangeAssessment, Decision, ModelAssessment, Verdict, de
 from ci.github.runner import Runner, append_summary, command_text, write_outputs
 from ci.metric_rules import MetricOutcome
 from ci.report import GATE_MARKER, Provenance, outputs, render_gate_report, status_description
-from ci.targets import Change, Target
+from ci.targets import Change
+from registry.domain.policies import alias_target
 from tests.fixtures.actions_step import parse_github_output
 
 PROVENANCE = Provenance(
@@ -22,7 +23,7 @@ PROVENANCE = Provenance(
 
 def failing_decision() -> Decision:
     change = ChangeAssessment(
-        Change("house-prices", Target.alias("champion"), 6, 7),
+        Change("house-prices", alias_target("champion"), 6, 7),
         holder=6,
         metrics=(
             MetricOutcome("r2", 0.85, 0.905, "≥ 0.8 and ≥ 0.905 - 0.01", False, "0.85 is worse"),
