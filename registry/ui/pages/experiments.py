@@ -3,9 +3,9 @@
 Queries per page (fixed, whatever the number of runs; asserted by
 tests/integration/test_ui_experiments.py):
 - the experiments list: 2 (experiments, their tags);
-- the runs table: 9 (the experiment and its tags: 2; the experiment again and its distinct param
-  and metric keys for the columns: 3; the page of runs, their params, tags, latest metrics and
-  outputs: 5... minus nothing: search_runs is one call) - see RUNS_TABLE_QUERIES;
+- the runs table: 10 (the experiment and its tags: 2; the experiment again and the distinct param
+  and metric keys of its runs, for the columns: 3; one search_runs call for the page of runs with
+  their params, tags, latest metrics and outputs: 5), sorted by a metric or not;
 - the comparison: 8 (the experiment: 2; the selected runs in one search: 5; the chosen metric's
   history of every selected run in one query: 1).
 With auth on, a signed-in browser adds 1 (its token, re-checked on every request).

@@ -11,8 +11,10 @@ WebP; never SVG, which is a script-capable document) are served inline with thei
 HTML included, is only ever a download (`Content-Disposition: attachment`), and every artifact
 response carries a sandboxing Content-Security-Policy as a second line of defence.
 
-Queries: the run page costs a fixed number whatever the run holds (the run: 5; its experiment: 2;
-the artifact path's run lookups: 1-2; logged models: 4; registered versions: 4).
+Queries: the run page costs a fixed number whatever the run holds: 15 (the run with its params,
+tags, latest metrics and outputs: 5; its experiment: 2; the artifact folder's run: 1; the logged
+models made by the run: 4; the versions registered from it: 3), plus 2 when a file is opened (its
+kind, then its first bytes for a text preview); asserted by tests/integration/test_ui_runs.py.
 """
 
 from __future__ import annotations
