@@ -65,6 +65,10 @@ def test_run_page_shows_params_metrics_tags_and_artifacts(client: FlaskClient, l
     for name in ("scatter_plot.png", "train.log", "report.html", "model/"):
         assert name in html
     assert 'data-path="model"' in html
+    # Each metric links to its history (the comparison page, with this run alone).
+    history = f"/experiments/{logged.info.experiment_id}/compare?run={logged.info.run_id}&amp;metric=r2_score"
+    assert history in html
+    assert client.get(history.replace("&amp;", "&")).status_code == 200
     # The breadcrumb leads back to the experiment's runs.
     assert f'href="/experiments/{logged.info.experiment_id}"' in html
 
