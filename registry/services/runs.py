@@ -337,6 +337,8 @@ def search_runs(
 
 #: How many param keys and metric keys `run_keys` returns at most (each).
 MAX_KEYS = 100
+#: How many of an experiment's newest runs `run_keys` reads the keys of.
+KEYS_SAMPLE = 1_000
 #: How many points per run `metric_histories` returns at most.
 HISTORY_POINTS_LIMIT = 5_000
 
@@ -351,12 +353,15 @@ class RunKeys:
     truncated: bool
 
 
-def run_keys(uow: UnitOfWork, experiment_id: object, limit: int = MAX_KEYS) -> RunKeys:
-    """The distinct param and metric keys of an experiment's active runs, in two queries."""
+def run_keys(
+    uow: UnitOfWork, experiment_id: object, limit: int = MAX_KEYS, sample: int = KEYS_SAMPLE
+) -> RunKeys:
+    """The distinct param and metric keys of an experiment's `sample` newest active runs, in two
+    bounded queries (keys only older runs logged are left out: callers add those they meet)."""
     with uow.reading():
         repos = tracking(uow)
         experiment = repos.experiments.get(experiment_id)
-        params, metrics = repos.runs.keys(experiment.id, (ACTIVE,), limit + 1)
+        params, metrics = repos.runs.keys(experiment.id, (ACTIVE,), limit + 1, sample)
     truncated = len(params) > limit or len(metrics) > limit
     return RunKeys(params[:limit], metrics[:limit], truncated)
 

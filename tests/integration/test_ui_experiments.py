@@ -120,6 +120,28 @@ def test_runs_table_sorts_by_a_metric_and_a_param_in_sql(
     assert f'href="/experiments/{eid}?sort=metrics.score&amp;dir=asc"' in html
 
 
+def test_columns_also_come_from_the_runs_shown_and_the_sort(
+    client: FlaskClient, system: Callable[[], UnitOfWork], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys query reads only the newest runs; keys of older runs still get columns when those
+    runs are shown, and stay sortable."""
+    eid = experiments.create_experiment(system(), "sweep")
+    old = runs.create_run(system(), eid, run_name="old", start_time=1)
+    runs.log_batch(
+        system(), old.info.run_id, metrics=[{"key": "legacy", "value": 5.0, "timestamp": 1, "step": 0}]
+    )
+    add_runs(system, eid, 3, first=1)
+    monkeypatch.setattr(runs, "KEYS_SAMPLE", 2)
+    small = client.get(f"/experiments/{eid}?size=25").get_data(as_text=True)
+    assert 'data-sort="metrics.legacy"' in small  # the old run is on the page
+    html = client.get(f"/experiments/{eid}?sort=metrics.legacy&dir=desc").get_data(as_text=True)
+    assert run_ids_on(html)[0] == old.info.run_id
+    # A well-formed key nobody logged sorts every run as missing (no error).
+    assert client.get(f"/experiments/{eid}?sort=metrics.nope").status_code == 200
+    filtered = client.get(f"/experiments/{eid}?q=params.depth+%3D+'1'").get_data(as_text=True)
+    assert 'data-sort="metrics.legacy"' not in filtered
+
+
 def test_runs_table_filters_and_pages(client: FlaskClient, system: Callable[[], UnitOfWork]) -> None:
     eid = experiments.create_experiment(system(), "sweep")
     add_runs(system, eid, 30)
@@ -148,7 +170,7 @@ def test_runs_table_filters_and_pages(client: FlaskClient, system: Callable[[], 
         ("q=metrics.score+%3E+'x'", "expected a number"),
         ("q=bogus+%3D+'x'", "Invalid"),
         ("q=%27unclosed", "Invalid filter"),
-        ("sort=metrics.nope", "Cannot sort by &#39;metrics.nope&#39;"),
+        ("sort=metrics.a%3Cb", "Cannot sort by &#39;metrics.a&lt;b&#39;"),
         ("dir=up", "must be asc or desc"),
         ("size=0", "Page size"),
         ("page_token=not-a-token", "page token"),

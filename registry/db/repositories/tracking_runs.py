@@ -141,23 +141,30 @@ class RunRepository:
                 out[o.run_uuid].append(ModelOutput(o.model_id, o.step))
         return out
 
-    def keys(self, experiment_id: int, stages: tuple[str, ...], limit: int) -> tuple[list[str], list[str]]:
-        """The distinct param keys and metric keys of an experiment's runs, at most `limit` of each
-        (sorted). Two queries whatever the number of runs: the runs table takes its columns from
-        them, and the bound keeps a page cheap when runs log thousands of distinct keys."""
-        in_experiment = select(RunRow.run_uuid).where(
-            RunRow.experiment_id == experiment_id, RunRow.lifecycle_stage.in_(stages)
+    def keys(
+        self, experiment_id: int, stages: tuple[str, ...], limit: int, sample: int
+    ) -> tuple[list[str], list[str]]:
+        """The distinct param keys and metric keys logged by the experiment's `sample` newest runs,
+        at most `limit` of each (sorted). Two queries, each bounded twice: the runs read (newest
+        first through ix_runs_experiment_start) and the keys returned, so the runs table's columns
+        cost the same with 10,000 runs as with 100, and a sweep that logs thousands of distinct
+        keys cannot make every page wide and slow."""
+        newest = (
+            select(RunRow.run_uuid)
+            .where(RunRow.experiment_id == experiment_id, RunRow.lifecycle_stage.in_(stages))
+            .order_by(RunRow.start_time.desc())
+            .limit(sample)
         )
         params = self.session.scalars(
             select(ParamRow.key)
-            .where(ParamRow.run_uuid.in_(in_experiment))
+            .where(ParamRow.run_uuid.in_(newest))
             .distinct()
             .order_by(ParamRow.key)
             .limit(limit)
         )
         metrics = self.session.scalars(
             select(LatestMetricRow.key)
-            .where(LatestMetricRow.run_uuid.in_(in_experiment))
+            .where(LatestMetricRow.run_uuid.in_(newest))
             .distinct()
             .order_by(LatestMetricRow.key)
             .limit(limit)

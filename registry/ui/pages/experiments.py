@@ -14,6 +14,7 @@ With auth on, a signed-in browser adds 1 (its token, re-checked on every request
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
@@ -23,7 +24,7 @@ from registry.api.context import uow
 from registry.domain.entities import Page
 from registry.domain.errors import InvalidParameter, NotFound
 from registry.domain.identity import Role
-from registry.domain.tracking import Experiment, Metric, Run, is_run_id
+from registry.domain.tracking import Experiment, Metric, Run, is_run_id, validate_key
 from registry.services import experiments, runs
 from registry.ui.listing import Listing, ListingPage, Sort
 
@@ -97,15 +98,39 @@ def quoted(key: str) -> str:
     return f'"{key}"' if "`" in key else f"`{key}`"
 
 
-def run_sorts(keys: runs.RunKeys) -> tuple[Sort, ...]:
+def run_sorts(params: list[str], metrics: list[str]) -> tuple[Sort, ...]:
     """The fixed columns plus one sortable column per param and metric key. Sorting by them
     happens in SQL (search_runs' order_by), so a page of 10,000 runs sorts as fast as one of 10."""
     return (
         *RUN_SORTS,
-        *(Sort(f"params.{k}", f"params.{quoted(k)}", k) for k in keys.params),
+        *(Sort(f"params.{k}", f"params.{quoted(k)}", k) for k in params),
         # Metrics sort best first for scores; one more click flips the direction (losses).
-        *(Sort(f"metrics.{k}", f"metrics.{quoted(k)}", k, descending_first=True) for k in keys.metrics),
+        *(Sort(f"metrics.{k}", f"metrics.{quoted(k)}", k, descending_first=True) for k in metrics),
     )
+
+
+def requested_key(kind: str) -> list[str]:
+    """The key of `?sort=<kind>.<key>` if it is a well-formed key: the column stays sortable when
+    only runs older than the keys sample logged it (an unknown key sorts every run as missing).
+    A malformed one is left for Listing to refuse with a 400 naming it."""
+    sort = request.args.get("sort") or ""
+    prefix = f"{kind}."
+    if not sort.startswith(prefix):
+        return []
+    try:
+        return [validate_key(sort[len(prefix) :], kind.capitalize())]
+    except InvalidParameter:
+        return []
+
+
+def columns(sampled: list[str], on_page: set[str], requested: list[str]) -> list[str]:
+    """A kind's columns: the sampled keys, the keys of the runs shown and the sorted-by key,
+    by name, at most COLUMN_LIMIT (the sorted-by key always kept)."""
+    keys = sorted(set(sampled) | on_page | set(requested))
+    if len(keys) <= COLUMN_LIMIT:
+        return keys
+    kept = keys[:COLUMN_LIMIT]
+    return sorted(set(kept[: COLUMN_LIMIT - len(requested)]) | set(requested))
 
 
 def metric_text(value: float) -> str:
@@ -130,9 +155,10 @@ def run_row(run: Run) -> dict[str, Any]:
 def runs_table(experiment_id: str) -> Rendered:
     """An experiment's runs: params and latest metrics as columns, sorted, filtered and paged by
     the database, with checkboxes to pick runs for the comparison."""
-    experiment = experiments.get_experiment(uow(), experiment_id)  # NotFound -> the 404 page
-    keys = runs.run_keys(uow(), experiment.experiment_id, limit=COLUMN_LIMIT)
-    sorts = run_sorts(keys)
+    experiment = experiment_of(experiment_id)
+    keys = runs.run_keys(uow(), experiment.experiment_id, limit=COLUMN_LIMIT, sample=runs.KEYS_SAMPLE)
+    wanted_params, wanted_metrics = requested_key("params"), requested_key("metrics")
+    sorts = run_sorts(sorted({*keys.params, *wanted_params}), sorted({*keys.metrics, *wanted_metrics}))
     page_of = ListingPage("ui.experiments.runs", (("experiment_id", experiment.experiment_id),))
     error = None
     status = 200
@@ -154,15 +180,27 @@ def runs_table(experiment_id: str) -> Rendered:
             )
         except InvalidParameter as exc:
             error, status = exc.message, 400
+    # Columns: what the newest runs logged, plus whatever the runs on this page logged (older
+    # runs may have used other keys), so no value shown is without its column.
+    params = columns(keys.params, {k for r in page.items for k in r.params}, wanted_params)
+    metrics = columns(keys.metrics, {m.key for r in page.items for m in r.metrics}, wanted_metrics)
+    listing = replace(listing, sorts=run_sorts(params, metrics))
     return render_template(
         "experiments/runs.html",
         experiment=experiment,
-        keys=keys,
+        params=params,
+        metrics=metrics,
+        truncated=keys.truncated,
         rows=[run_row(r) for r in page.items],
         listing=listing,
         next_url=listing.next_url(page.next_page_token, len(page.items)),
         error=error,
     ), status
+
+
+def experiment_of(experiment_id: str) -> Experiment:
+    """The experiment a page is about; an unknown or malformed id is the 404 page."""
+    return experiments.get_experiment(uow(), experiment_id)
 
 
 # -- comparing runs ----------------------------------------------------------------------------
@@ -276,7 +314,7 @@ def selected_ids() -> list[str]:
 def compare(experiment_id: str) -> Rendered:
     """Selected runs side by side: a scatter of a metric against a param, parallel coordinates
     from every param to the metric, and the metric's history per run."""
-    experiment = experiments.get_experiment(uow(), experiment_id)
+    experiment = experiment_of(experiment_id)
     error = None
     status = 200
     selected: list[Run] = []
