@@ -287,6 +287,19 @@ def test_compare_names_bad_input(
     assert fragment in r.get_data(as_text=True)
 
 
+def test_compare_of_runs_without_metrics_or_params(
+    client: FlaskClient, system: Callable[[], UnitOfWork]
+) -> None:
+    eid = experiments.create_experiment(system(), "sweep")
+    bare = runs.create_run(system(), eid, run_name="bare")
+    page = client.get(f"/experiments/{eid}/compare?run={bare.info.run_id}")
+    assert page.status_code == 200
+    assert "logged no metrics to chart" in page.get_data(as_text=True)
+    r = client.get(f"/experiments/{eid}/compare?run={bare.info.run_id}&metric=x&param=y")
+    assert r.status_code == 400
+    assert "no param &#39;y&#39;" in r.get_data(as_text=True)
+
+
 def test_compare_refuses_too_many_runs(client: FlaskClient, system: Callable[[], UnitOfWork]) -> None:
     eid = experiments.create_experiment(system(), "sweep")
     query = "&".join(f"run={n:032x}" for n in range(51))
@@ -325,3 +338,28 @@ def test_pages_escape_what_runs_logged(client: FlaskClient, system: Callable[[],
         r = client.get(f"/experiments/{eid}", query_string={"sort": key})
         assert r.status_code == 200
         assert run_ids_on(r.get_data(as_text=True)) == [run.info.run_id]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/experiments/{e}?sort=metrics.",
+        "/experiments/{e}?sort=params.%00",
+        "/experiments/{e}?q=%00",
+        "/experiments/{e}?q=metrics.score+%3E+1e999",
+        "/experiments/{e}?start=-5&size=25",
+        "/experiments/99999999999999999999999",
+        "/experiments/-1",
+        "/experiments/{e}/compare?run={r}&metric=%00&param=%00",
+        "/experiments/{e}/compare?run={r}&run={r}",
+        "/experiments?q=name+%3D+'%00'",
+    ],
+)
+def test_odd_input_never_gives_a_500(
+    client: FlaskClient, system: Callable[[], UnitOfWork], path: str
+) -> None:
+    eid = experiments.create_experiment(system(), "sweep")
+    (rid,) = add_runs(system, eid, 1)
+    r = client.get(path.format(e=eid, r=rid))
+    assert r.status_code in (200, 400, 404), r.get_data(as_text=True)[:500]
+    assert r.mimetype == "text/html"

@@ -134,6 +134,9 @@ def test_other_files_are_only_downloads(client: FlaskClient, logged: Run, name: 
         "a\\..\\b",
         "C:/windows",
         "model/./MLmodel",
+        "a\x00b",
+        "x" * 2000,
+        "%252e%252e/x",
     ],
 )
 def test_artifact_traversal_is_refused(client: FlaskClient, logged: Run, path: str) -> None:

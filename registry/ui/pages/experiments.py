@@ -342,10 +342,14 @@ def compare(experiment_id: str) -> Rendered:
     param_keys = sorted({k for r in selected for k in r.params})
     metric = request.args.get("metric") or (metric_keys[0] if metric_keys else "")
     param = request.args.get("param") or (param_keys[0] if param_keys else "")
+    # A metric or param the runs do not have is named in a banner; the charts fall back to the
+    # first key (or to none when the runs logged no such keys at all).
     if selected and metric and metric not in metric_keys:
-        error, status, metric = f"The selected runs have no metric {metric[:250]!r}.", 400, metric_keys[0]
+        error, status = f"The selected runs have no metric {metric[:250]!r}.", 400
+        metric = metric_keys[0] if metric_keys else ""
     if selected and param and param not in param_keys:
-        error, status, param = f"The selected runs have no param {param[:250]!r}.", 400, param_keys[0]
+        error, status = f"The selected runs have no param {param[:250]!r}.", 400
+        param = param_keys[0] if param_keys else ""
 
     histories = runs.metric_histories(uow(), wanted, metric) if selected and metric else {}
     charts: dict[str, Any] = {}
