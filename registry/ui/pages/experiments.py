@@ -4,7 +4,7 @@ Queries per page (fixed, whatever the number of runs; asserted by
 tests/integration/test_ui_experiments.py):
 - the experiments list: 2 (experiments, their tags);
 - the runs table: 10 (the experiment and its tags: 2; the experiment again and the distinct param
-  and metric keys of its runs, for the columns: 3; one search_runs call for the page of runs with
+  and metric keys of its newest runs, for the columns: 3; one search_runs call for the page of runs with
   their params, tags, latest metrics and outputs: 5), sorted by a metric or not;
 - the comparison: 8 (the experiment: 2; the selected runs in one search: 5; the chosen metric's
   history of every selected run in one query: 1).
@@ -53,9 +53,8 @@ COLUMN_LIMIT = 40
 MAX_COMPARED = 50
 # Parallel coordinates get unreadable past a dozen axes; the params kept are the first by name.
 MAX_PARALLEL_PARAMS = 12
-# The x-axis of the scatter and the axes of the parallel chart: a colour per value of a categorical
-# param beyond this many values would be noise.
-PALETTE = ("#2f5bea", "#d9480f", "#2b8a3e", "#9775d1", "#d9a404", "#0c8599", "#c2255c", "#5f3dc4")
+# The scatter's points: the UI's primary colour (podium.css --primary), as links are.
+SCATTER_COLOUR = "#2f5bea"
 
 
 @blp.get("/experiments")
@@ -254,7 +253,7 @@ def scatter_chart(selected: list[Run], metric: str, param: str) -> dict[str, Any
     return {
         "x": {"label": param, "type": "value" if numeric else "category"},
         "y": {"label": metric, "type": "value"},
-        "series": [{"name": metric, "color": PALETTE[0], "points": points}] if points else [],
+        "series": [{"name": metric, "color": SCATTER_COLOUR, "points": points}] if points else [],
     }
 
 
