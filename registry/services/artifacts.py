@@ -60,6 +60,24 @@ def run_artifacts(uow: UnitOfWork, store: ArtifactStore, run_id: str, path: str 
     return list_artifacts(store, join_path(base, safe_path(path, allow_root=True)))
 
 
+def run_artifact_info(uow: UnitOfWork, store: ArtifactStore, run_id: str, path: str) -> FileInfo | None:
+    """What `path` (relative to the run's artifact folder) is: a file, a folder, or None."""
+    with uow.reading():
+        run = tracking(uow).runs.get(run_id)
+        base = run_artifact_path(str(run.experiment_id), run.run_uuid)
+    return store.stat(join_path(base, safe_path(path, allow_root=True)))
+
+
+def open_run_artifact(
+    uow: UnitOfWork, store: ArtifactStore, run_id: str, path: str
+) -> tuple[BinaryIO, FileInfo]:
+    """Open one of a run's files (`path` relative to its artifact folder) for streaming."""
+    with uow.reading():
+        run = tracking(uow).runs.get(run_id)
+        base = run_artifact_path(str(run.experiment_id), run.run_uuid)
+    return open_artifact(store, join_path(base, safe_path(path)))
+
+
 def logged_model_artifacts(
     uow: UnitOfWork, store: ArtifactStore, model_id: str, path: str = ""
 ) -> list[FileInfo]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from registry.db.repositories.tracking import Tracking, tracking
 from registry.db.tables.tracking import RunRow
@@ -332,3 +333,44 @@ def search_runs(
         items = entities(repos, rows[:limit])
     token = encode_page_token(offset + limit, query) if len(rows) > limit else None
     return Page(items, token)
+
+
+#: How many param keys and metric keys `run_keys` returns at most (each).
+MAX_KEYS = 100
+#: How many of an experiment's newest runs `run_keys` reads the keys of.
+KEYS_SAMPLE = 1_000
+#: How many points per run `metric_histories` returns at most.
+HISTORY_POINTS_LIMIT = 5_000
+
+
+@dataclass(frozen=True)
+class RunKeys:
+    """The param and metric keys an experiment's runs logged (sorted, at most `limit` each);
+    `truncated` says a list was cut at the limit."""
+
+    params: list[str]
+    metrics: list[str]
+    truncated: bool
+
+
+def run_keys(
+    uow: UnitOfWork, experiment_id: object, limit: int = MAX_KEYS, sample: int = KEYS_SAMPLE
+) -> RunKeys:
+    """The distinct param and metric keys of an experiment's `sample` newest active runs, in two
+    bounded queries (keys only older runs logged are left out: callers add those they meet)."""
+    with uow.reading():
+        repos = tracking(uow)
+        experiment = repos.experiments.get(experiment_id)
+        params, metrics = repos.runs.keys(experiment.id, (ACTIVE,), limit + 1, sample)
+    truncated = len(params) > limit or len(metrics) > limit
+    return RunKeys(params[:limit], metrics[:limit], truncated)
+
+
+def metric_histories(
+    uow: UnitOfWork, run_ids: Sequence[str], key: object, per_run: int = HISTORY_POINTS_LIMIT
+) -> dict[str, list[Metric]]:
+    """Metric `key`'s history (by step) for each of `run_ids`, in one query; runs that do not
+    exist or never logged the key get an empty list."""
+    checked = validate_key(key, "Metric")
+    with uow.reading():
+        return tracking(uow).runs.histories(list(run_ids), checked, max(1, min(per_run, HISTORY_LIMIT)))

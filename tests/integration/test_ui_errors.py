@@ -13,7 +13,7 @@ from registry.ui.pages import models as model_pages
 
 
 def test_not_found_and_method_not_allowed_are_pages(client: FlaskClient) -> None:
-    for path in ("/models/a/b/c", "/experiments", "/promotions/1", "/ui/static/nope.js"):
+    for path in ("/models/a/b/c", "/experiments/1/nope", "/promotions/1", "/ui/static/nope.js"):
         r = client.get(path)
         assert r.status_code == 404, path
         assert r.mimetype == "text/html", path

@@ -249,7 +249,8 @@ def test_open_redirects_are_refused_end_to_end(secured_app: Flask, make_token: T
     client = secured_app.test_client()
     r = sign_in(client, make_token("rita", Role.READER), next_path="//evil.example/")
     assert r.status_code == 303
-    assert r.headers["Location"] == "/models"
+    # The home page: the first page of the navigation (Experiments, since phase 2).
+    assert r.headers["Location"] == "/experiments"
 
 
 def test_auth_off_the_ui_is_the_local_operator(client: FlaskClient) -> None:

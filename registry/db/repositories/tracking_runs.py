@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, case, cast, exists, literal, select
+from sqlalchemy import ColumnElement, String, case, cast, exists, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -139,6 +139,69 @@ class RunRepository:
             )
             for o in rows:
                 out[o.run_uuid].append(ModelOutput(o.model_id, o.step))
+        return out
+
+    def keys(
+        self, experiment_id: int, stages: tuple[str, ...], limit: int, sample: int
+    ) -> tuple[list[str], list[str]]:
+        """The distinct param keys and metric keys logged by the experiment's `sample` newest runs,
+        at most `limit` of each (sorted). Two queries, each bounded twice: the runs read (newest
+        first through ix_runs_experiment_start) and the keys returned, so the runs table's columns
+        cost the same with 10,000 runs as with 100, and a sweep that logs thousands of distinct
+        keys cannot make every page wide and slow."""
+        newest = (
+            select(RunRow.run_uuid)
+            .where(RunRow.experiment_id == experiment_id, RunRow.lifecycle_stage.in_(stages))
+            .order_by(RunRow.start_time.desc())
+            .limit(sample)
+        )
+        params = self.session.scalars(
+            select(ParamRow.key)
+            .where(ParamRow.run_uuid.in_(newest))
+            .distinct()
+            .order_by(ParamRow.key)
+            .limit(limit)
+        )
+        metrics = self.session.scalars(
+            select(LatestMetricRow.key)
+            .where(LatestMetricRow.run_uuid.in_(newest))
+            .distinct()
+            .order_by(LatestMetricRow.key)
+            .limit(limit)
+        )
+        return list(params), list(metrics)
+
+    def histories(self, run_ids: list[str], key: str, per_run: int) -> dict[str, list[Metric]]:
+        """The first `per_run` points of metric `key` for each run, in one query (a window
+        function numbers each run's points), so comparing runs costs the same for 2 runs or 20."""
+        out: dict[str, list[Metric]] = {r: [] for r in run_ids}
+        if not run_ids:
+            return out
+        numbered = (
+            select(
+                MetricRow.run_uuid,
+                MetricRow.value,
+                MetricRow.is_nan,
+                MetricRow.timestamp,
+                MetricRow.step,
+                func.row_number()
+                .over(
+                    partition_by=MetricRow.run_uuid,
+                    order_by=(MetricRow.step, MetricRow.timestamp, MetricRow.id),
+                )
+                .label("n"),
+            )
+            .where(MetricRow.run_uuid.in_(run_ids), MetricRow.key == key)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(numbered.c.run_uuid, numbered.c.value, numbered.c.is_nan)
+            .add_columns(numbered.c.timestamp, numbered.c.step)
+            .where(numbered.c.n <= per_run)
+            .order_by(numbered.c.run_uuid, numbered.c.n)
+        )
+        for rid, value, is_nan, timestamp, step in rows:
+            out[rid].append(Metric(key, loaded_value(value, is_nan), timestamp, step, run_id=rid))
         return out
 
     # -- writing ---------------------------------------------------------------------------------
