@@ -202,6 +202,11 @@ def test_search_versions(uow: UowFactory) -> None:
     ]
     assert found("source LIKE '%m-00000000000000000000000000000009%'") == [("b", 1)]
     assert found(None, order_by=["name DESC"])[0] == ("b", 1)
+    # `name = ...` narrows the search to one model's versions through its id (the fast path).
+    assert found("name = 'nope'") == []
+    assert found("name = 'a' AND name = 'b'") == []
+    assert found("name = 'b'", order_by=["name ASC"]) == [("b", 1)]
+    assert found("name != 'a'") == [("b", 1)]
     page = versions.search_model_versions(uow(), None, max_results=4)
     rest = versions.search_model_versions(uow(), None, max_results=4, page_token=page.next_page_token)
     assert len(page.items) == 4 and len(rest.items) == 2 and rest.next_page_token is None
