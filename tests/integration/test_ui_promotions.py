@@ -98,6 +98,8 @@ def test_list_shows_requests_and_filters_them(as_: Uow, browser_of: Callable[[Ac
         ("status=bogus", "Unknown status &#39;bogus&#39;"),
         ("model=a%2Fb", "Names cannot contain"),
         ("page_token=not-a-token", "page token"),
+        ("model=" + "x" * 3000, "the limit is"),
+        ("model=a%00b", "control character"),
     ],
 )
 def test_list_names_bad_filters(client: FlaskClient, query: str, fragment: str) -> None:
@@ -175,7 +177,7 @@ def test_request_page_shows_the_gate_and_the_decisions(
     assert ">pass<" in applied
 
 
-@pytest.mark.parametrize("request_id", ["999", "abc", "-1"])
+@pytest.mark.parametrize("request_id", ["999", "abc", "-1", "99999999999999999999", "2147483648", "a%00"])
 def test_unknown_requests_are_an_html_404(client: FlaskClient, request_id: str) -> None:
     r = client.get(f"/promotions/{request_id}")
     assert r.status_code == 404

@@ -179,6 +179,11 @@ def test_unknown_ids_are_html_404s(
         "/webhooks/wh_nope/deliveries/1",
         f"/webhooks/{hook_id}/deliveries/999",
         f"/webhooks/{hook_id}/deliveries/abc",
+        # Ids no database column can hold, and text no subscription id has (NUL, too long).
+        f"/webhooks/{hook_id}/deliveries/99999999999999999999",
+        f"/webhooks/{hook_id}/deliveries/9223372036854775808",
+        "/webhooks/wh%00x",
+        "/webhooks/" + "w" * 300,
         # Another subscription's delivery is not reachable through this one.
         f"/webhooks/{hook_id}/deliveries/{delivery_id}",
     ):
