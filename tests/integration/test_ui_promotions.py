@@ -322,6 +322,7 @@ def test_model_page_shows_the_policy_and_the_history(
     assert 'data-testid="policy-approvals">1<' in policy
     assert "any reviewer" in policy
     assert "r2_score &gt;= current - 0.01" in policy
+    assert 'href="/promotions?model=fraud"' in policy
 
     history = html[html.index('data-testid="history"') :]
     applied = history[history.index('data-action="promotion_request.applied"') :]
@@ -333,6 +334,7 @@ def test_model_page_shows_the_policy_and_the_history(
     moved = moved[: moved.index("</li>")]
     assert "@champion" in moved
     assert "<b>2</b>" in moved
+    assert "set the policy: protects alias:champion, 1 approval(s)" in history
     # Tag edits are left out of the timeline (they are in the API's history).
     assert "model_version_tag.set" not in history
 

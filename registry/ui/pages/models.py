@@ -310,6 +310,15 @@ def timeline_entry(entry: AuditEntry) -> dict[str, Any]:
         moved_from, moved_to = data.get("previous_version"), data.get("version")
     elif entry.action.startswith("promotion_request."):
         what = f"request for {data.get('target', '')}: {entry.action.rsplit('.', 1)[1]}"
+    elif entry.action == events.MODEL_VERSION_CREATED:
+        what = "registered"
+    elif entry.action == events.MODEL_VERSION_DELETED:
+        what = "deleted"
+    elif entry.action == events.POLICY_SET:
+        protected = ", ".join(after.get("protected") or ()) or "nothing"
+        what = f"set the policy: protects {protected}, {after.get('required_approvals', 0)} approval(s)"
+    elif entry.action == events.POLICY_DELETED:
+        what = "removed the policy"
     request_id = entry.promotion_request_id
     return {
         "event_id": entry.event_id,
