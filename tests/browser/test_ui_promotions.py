@@ -103,6 +103,22 @@ def test_a_reader_sees_no_way_to_decide(browser: WebDriver, seeded: Seeded) -> N
     assert not browser.find_elements(By.CSS_SELECTOR, "nav.nav a[href='/webhooks']")
 
 
+def test_an_approval_without_the_csrf_token_is_refused(browser: WebDriver, seeded: Seeded) -> None:
+    seeded.server.sign_in(browser, Role.REVIEWER, f"/promotions/{seeded.request_id}")
+    form = browser.find_element(By.CSS_SELECTOR, "[data-testid=approve-form]")
+    browser.execute_script("arguments[0].querySelector('input[name=csrf_token]').remove()", form)
+    form.find_element(By.CSS_SELECTOR, "[data-testid=approve]").click()
+    wait_for(browser, ".error-page")
+    assert browser.find_element(By.CSS_SELECTOR, ".error-page").get_attribute("data-status") == "400"
+    assert (
+        "the CSRF token is missing"
+        in browser.find_element(By.CSS_SELECTOR, "[data-testid=error-message]").text
+    )
+    request = seeded.server.api("GET", f"/promotions/{seeded.request_id}", role=Role.READER).json()
+    assert request["status"] == "pending"
+    assert request["approvals"] == []
+
+
 def test_a_reviewer_approves_and_the_alias_moves(browser: WebDriver, seeded: Seeded) -> None:
     assert champion(seeded) is None
     seeded.server.sign_in(browser, Role.REVIEWER, f"/promotions/{seeded.request_id}")
