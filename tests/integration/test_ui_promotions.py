@@ -365,3 +365,23 @@ def test_model_history_pages(as_: Uow, browser_of: Callable[[Actor], FlaskClient
     bad = client.get("/models/m?history_token=junk")
     assert bad.status_code == 400
     assert 'data-testid="error"' in bad.get_data(as_text=True)
+
+
+def test_a_request_page_costs_a_fixed_number_of_queries(
+    as_: Uow, browser_of: Callable[[Actor], FlaskClient], runtime: Runtime
+) -> None:
+    governed(as_)
+    policies.set_policy(
+        as_(ADA), "fraud", protected=["alias:champion"], required_approvals=5, rules=["r2_score >= 0.4"]
+    )
+    req = promotions.create_request(as_(CARL), "fraud", 2, "alias:champion")
+    client = browser_of(READER)
+    promotions.approve(as_(RITA), req.id, "one")
+    with count_queries(runtime) as few:
+        assert client.get(f"/promotions/{req.id}").status_code == 200
+    for n in range(3):
+        promotions.approve(as_(Actor(f"reviewer{n}", Role.REVIEWER)), req.id, f"more {n}")
+    with count_queries(runtime) as many:
+        html = client.get(f"/promotions/{req.id}").get_data(as_text=True)
+    assert "4 of 5" in html
+    assert few.selects == many.selects

@@ -18,7 +18,7 @@ from registry.runtime import Runtime
 from registry.services import deliveries, webhooks
 from registry.services.webhooks import Keys
 from tests.fixtures.apps import TokenMaker
-from tests.fixtures.ui import post_form, sign_in
+from tests.fixtures.ui import count_queries, post_form, sign_in
 
 ADA = Actor("ada", Role.ADMIN)
 URL = "http://127.0.0.1:9/hooks/podium"
@@ -225,3 +225,21 @@ def test_webhook_forms_need_the_csrf_token(
     r = admin.post(f"/webhooks/{hook_id}/test")
     assert r.status_code == 400
     assert "the CSRF token is missing" in r.get_data(as_text=True)
+
+
+def test_a_subscription_page_costs_a_fixed_number_of_queries(
+    admin: FlaskClient, runtime: Runtime, subscribe: Callable[..., tuple[str, str | None]]
+) -> None:
+    hook_id, _ = subscribe()
+    for _ in range(2):
+        deliveries.send_ping(runtime.uow(ADA), hook_id)
+    with count_queries(runtime) as few:
+        assert admin.get(f"/webhooks/{hook_id}").status_code == 200
+        assert admin.get("/webhooks").status_code == 200
+    for _ in range(30):
+        deliveries.send_ping(runtime.uow(ADA), hook_id)
+        subscribe(url="http://127.0.0.1:9/more")
+    with count_queries(runtime) as many:
+        assert admin.get(f"/webhooks/{hook_id}").status_code == 200
+        assert admin.get("/webhooks").status_code == 200
+    assert few.selects == many.selects
