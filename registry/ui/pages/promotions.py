@@ -5,9 +5,10 @@ Who may act is decided by the routes' roles and by the services (a requester nev
 own request; only the requester or an admin cancels). The page hides the buttons someone may not
 use, but hiding is only a courtesy: a forged POST is refused with the service's reason.
 
-Queries: the list costs 2 (the page of requests, their approvals); a request's page costs what
-`promotions.get_request` costs (a pending request is evaluated live: its policy, the metrics of the
-candidate and of the current holder).
+Queries (fixed whatever the number of rows; tests/integration/test_ui_promotions.py): the list 2
+(the page of requests, their approvals); a closed request's page 2 (it was evaluated when it
+closed); a pending one is evaluated live by `promotions.get_request` (its policy, the metrics of the
+candidate and of the current holder), a constant number of queries as well.
 """
 
 from __future__ import annotations

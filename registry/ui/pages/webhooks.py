@@ -5,6 +5,10 @@ Everything here needs the admin role (the routes say so; the navigation hides th
 others). A subscription's secret is never shown: the entity carries only whether one is set.
 A test ping is queued, not awaited, so a slow receiver never holds a server worker; its one
 attempt shows up in the delivery log like any other.
+
+Queries (fixed whatever the number of rows; tests/integration/test_ui_webhooks.py): the list 1; a
+subscription's page 3 (the subscription, then its page of deliveries with their events); a
+delivery's page 3 (the subscription, the delivery, its attempts).
 """
 
 from __future__ import annotations
