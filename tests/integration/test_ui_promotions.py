@@ -164,6 +164,8 @@ def test_request_page_shows_the_gate_and_the_decisions(
     relative = relative[: relative.index("</tr>")]
     assert "0.5" in relative  # the current holder's value
     assert "Current (v1)" in html
+    # Where the values were read (version tags here; a run links to its page once runs pages exist).
+    assert "Metrics of version 3:\n        version tags podium.metric.*" in html
     # Approvals with their comments (escaped), the tally and why it is not ready.
     assert 'data-reviewer="rex"' in html
     assert "looks &lt;b&gt;fine&lt;/b&gt; to me" in html

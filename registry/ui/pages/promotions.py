@@ -27,7 +27,7 @@ from registry.domain.identity import Role
 from registry.domain.promotions import PromotionRequest, RequestStatus
 from registry.services import promotions
 from registry.ui.errors import status_of
-from registry.ui.layout import signed_in_actor
+from registry.ui.layout import signed_in_actor, url_if
 
 blp = Blueprint("promotions", __name__)
 
@@ -103,7 +103,20 @@ def render_request(request_id: str, error: str | None = None, status: int = 200)
         may_cancel=pending and actor is not None and (name == found.requested_by or actor.may(Role.ADMIN)),
         is_requester=name == found.requested_by,
         rules=gate_rows(found),
+        sources=metric_sources(found),
     ), status
+
+
+def metric_sources(found: PromotionRequest) -> list[dict[str, Any]]:
+    """Where each version's metrics were read; a run links to its page once the runs pages exist."""
+    if found.evaluation is None:
+        return []
+    out = []
+    for version, source in found.evaluation.metric_sources.items():
+        kind, _, run_id = source.partition(" ")
+        url = url_if("ui.runs.run", run_id=run_id) if kind == "run" and run_id else None
+        out.append({"version": version, "source": source, "url": url})
+    return out
 
 
 def gate_rows(found: PromotionRequest) -> list[dict[str, Any]]:
