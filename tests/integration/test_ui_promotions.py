@@ -325,6 +325,8 @@ def test_model_page_shows_the_policy_and_the_history(
     assert "any reviewer" in policy
     assert "r2_score &gt;= current - 0.01" in policy
     assert 'href="/promotions?model=fraud"' in policy
+    aliases_card = html[html.index('data-testid="aliases"') :]
+    assert 'data-testid="protected-alias"' in aliases_card[: aliases_card.index("</ul>")]
 
     history = html[html.index('data-testid="history"') :]
     applied = history[history.index('data-action="promotion_request.applied"') :]
