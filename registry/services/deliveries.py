@@ -123,7 +123,9 @@ def list_deliveries(
 def parse_delivery_id(value: object) -> int:
     """A delivery id from a client: a positive integer (or its decimal string)."""
     text = str(value)
-    if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
+    # At most 18 digits (like version numbers): larger ids overflow the database's BIGINT and would
+    # fail the query instead of naming the bad input.
+    if isinstance(value, bool) or not text.isdigit() or len(text) > 18 or int(text) < 1:
         raise InvalidParameter(
             f"Invalid delivery id {value!r}: expected a positive integer.", field="delivery_id"
         )

@@ -15,7 +15,7 @@ from registry.api.auth import PUBLIC, declare
 from registry.api.errors import ErrorRouter
 from registry.runtime import Runtime
 from registry.ui import errors, headers, layout, session
-from registry.ui.pages import experiments, home, models, runs, signin
+from registry.ui.pages import experiments, home, models, promotions, runs, signin, webhooks
 
 # URL prefixes whose errors are HTML pages. Phase 2's pages live under these already.
 PREFIXES = (
@@ -37,7 +37,7 @@ ui = Blueprint(
     static_folder="static",
     static_url_path="/ui/static",
 )
-for page in (home, signin, models, experiments, runs):
+for page in (home, signin, models, experiments, runs, promotions, webhooks):
     ui.register_blueprint(page.blp)
 
 

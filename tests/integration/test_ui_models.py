@@ -133,8 +133,10 @@ def test_model_page_shows_versions(client: FlaskClient, system: Callable[[], Uni
     assert 'data-chart="scatter"' in html
     assert '"name": "Production"' in html or '"name":"Production"' in html
     assert "vendor/echarts-6.1.0/echarts.min.js" in html
-    # Phase 2's slots are present and render nothing yet.
+    # The governance slots: no policy yet, and the history of what was done above.
     assert "PHASE 2" not in html
+    assert 'data-testid="policy-none"' in html
+    assert 'data-testid="history-entry"' in html
 
     asc = client.get("/models/fraud?sort=version&dir=asc").get_data(as_text=True)
     assert versions_on(asc) == [1, 2]
@@ -263,4 +265,5 @@ def test_pages_cost_a_fixed_number_of_queries(
     with count_queries(runtime) as many_page:
         assert client.get("/models/m000").status_code == 200
     assert few.selects == many.selects == 6
-    assert few_page.selects == many_page.selects == 10
+    # 10 for the model and its versions, 3 for its effective policy, 2 for a page of its history.
+    assert few_page.selects == many_page.selects == 15

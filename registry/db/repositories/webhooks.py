@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Session
 
 from registry.db.tables import WebhookRow
 from registry.domain.errors import NotFound
+
+# What a subscription id can look like (`wh_` and hex, at most the column's 40 characters).
+_PUBLIC_ID = re.compile(r"[A-Za-z0-9_\-]{1,40}")
 
 
 def webhook_not_found(public_id: str) -> NotFound:
@@ -26,6 +30,9 @@ class WebhookRepository:
         return row
 
     def find(self, public_id: str) -> WebhookRow | None:
+        # Anything but an id-shaped string names no subscription (and NUL cannot reach PostgreSQL).
+        if not isinstance(public_id, str) or not _PUBLIC_ID.fullmatch(public_id):
+            return None
         return self.session.scalars(select(WebhookRow).where(WebhookRow.public_id == public_id)).one_or_none()
 
     def get(self, public_id: str) -> WebhookRow:

@@ -3,8 +3,9 @@
 Queries per page (fixed, whatever the number of rows; asserted by tests/integration/test_ui_models.py):
 - the models list: 6 (models, their tags, aliases, latest version per stage, those versions' tags
   and aliases);
-- a model page: 10 (the model with its tags, aliases and latest versions: 6; its page of versions
-  with their tags and aliases: 4).
+- a model page: 15 (the model with its tags, aliases and latest versions: 6; its page of versions
+  with their tags and aliases: 4; its effective policy: 3 (the model, its own policy, the
+  default); a page of its history: 2 (the model's history key, the entries)).
 With auth on, a signed-in browser adds 1 (its token, re-checked on every request).
 """
 
@@ -18,11 +19,13 @@ from werkzeug.wrappers import Response
 
 from registry.api.auth import requires
 from registry.api.context import uow
+from registry.domain import events
 from registry.domain.entities import ModelVersion, Page, RegisteredModel
-from registry.domain.errors import InvalidParameter, PodiumError, Unauthenticated
+from registry.domain.errors import InvalidParameter, NotFound, PodiumError, Unauthenticated
+from registry.domain.history import AuditEntry
 from registry.domain.identity import Role
 from registry.domain.stages import ALL_STAGES, Stage
-from registry.services import aliases, models, versions
+from registry.services import aliases, history, models, policies, versions
 from registry.ui.errors import status_of
 from registry.ui.layout import url_if
 from registry.ui.listing import Listing, ListingPage, Sort
@@ -47,6 +50,26 @@ STAGE_COLOURS = {
     Stage.PRODUCTION: "#2b8a3e",
     Stage.ARCHIVED: "#9775d1",
 }
+# The model page's timeline shows how versions moved and how governance decided it, not every tag
+# edit: those are in `podium history` and the API, and would bury the moves.
+TIMELINE_ACTIONS = (
+    events.MODEL_VERSION_CREATED,
+    events.MODEL_VERSION_DELETED,
+    events.MODEL_VERSION_STAGE_TRANSITIONED,
+    events.MODEL_VERSION_ALIAS_SET,
+    events.MODEL_VERSION_ALIAS_DELETED,
+    events.PROMOTION_REQUEST_CREATED,
+    events.PROMOTION_REQUEST_APPROVED,
+    events.PROMOTION_REQUEST_REJECTED,
+    events.PROMOTION_REQUEST_CANCELLED,
+    events.PROMOTION_REQUEST_APPLIED,
+    events.PROTECTED_TARGET_FORCE_MOVED,
+    events.POLICY_SET,
+    events.POLICY_DELETED,
+)
+HISTORY_PAGE_SIZE = 20
+# The history pages with its own token, so paging it leaves the versions table where it was.
+HISTORY_TOKEN = "history_token"
 
 
 @blp.get("/models")
@@ -116,6 +139,20 @@ def model_page(name: str, listing: Listing, error: str | None = None, status: in
         )
     except InvalidParameter as exc:
         error, status = exc.message, 400
+    history_page: Page[AuditEntry] = Page([])
+    history_token = request.args.get(HISTORY_TOKEN) or None
+    try:
+        history_page = history.model_history(
+            uow(),
+            registered.name,
+            actions=TIMELINE_ACTIONS,
+            max_results=HISTORY_PAGE_SIZE,
+            page_token=history_token,
+        )
+    except InvalidParameter as exc:
+        error, status = exc.message, 400
+    except NotFound:
+        pass  # a model older than the audit history has none to show
     return render_template(
         "models/model.html",
         model=registered,
@@ -127,8 +164,14 @@ def model_page(name: str, listing: Listing, error: str | None = None, status: in
         chart=versions_chart(page.items),
         digests={v.version: digest_summary(v.digest) for v in page.items},
         run_urls={v.version: url_if("ui.runs.run", run_id=v.run_id) for v in page.items if v.run_id},
-        # PHASE 2: the governance pages add `policy` and `history` here and fill
-        # templates/models/slots/policy.html and history.html.
+        policy=policies.get_effective_policy(uow(), registered.name),
+        history=[timeline_entry(e) for e in history_page.items],
+        history_next_url=(
+            listing.url(**{HISTORY_TOKEN: history_page.next_page_token})
+            if history_page.next_page_token
+            else None
+        ),
+        history_first_url=listing.url() if history_token else None,
     ), status
 
 
@@ -238,4 +281,59 @@ def versions_chart(items: list[ModelVersion]) -> dict[str, Any]:
         "x": {"label": "Registered (UTC)", "type": "time"},
         "y": {"label": "Version", "type": "value", "integer": True},
         "series": series,
+    }
+
+
+def timeline_entry(entry: AuditEntry) -> dict[str, Any]:
+    """One history entry as the timeline shows it: what moved (`what`), from and to, the request it
+    belongs to, and the approvals counted when a request was applied."""
+    data = entry.data or {}
+    before = entry.before or {}
+    after = entry.after or {}
+    what = entry.action
+    moved_from: Any = None
+    moved_to: Any = None
+    if entry.action == events.MODEL_VERSION_ALIAS_SET:
+        what = f"@{data.get('alias', '')}"
+        moved_from, moved_to = before.get("version"), after.get("version")
+    elif entry.action == events.MODEL_VERSION_ALIAS_DELETED:
+        what = f"@{data.get('alias', '')} removed"
+        moved_from = data.get("version")
+    elif entry.action == events.MODEL_VERSION_STAGE_TRANSITIONED:
+        what = "stage"
+        moved_from, moved_to = data.get("from_stage"), data.get("to_stage")
+    elif entry.action == events.PROMOTION_REQUEST_APPLIED:
+        what = f"{data.get('target', '')} (promotion applied)"
+        moved_from, moved_to = before.get("version"), after.get("version")
+    elif entry.action == events.PROTECTED_TARGET_FORCE_MOVED:
+        what = f"{data.get('target', '')} (forced)"
+        moved_from, moved_to = data.get("previous_version"), data.get("version")
+    elif entry.action.startswith("promotion_request."):
+        what = f"request for {data.get('target', '')}: {entry.action.rsplit('.', 1)[1]}"
+    elif entry.action == events.MODEL_VERSION_CREATED:
+        what = "registered"
+    elif entry.action == events.MODEL_VERSION_DELETED:
+        what = "deleted"
+    elif entry.action == events.POLICY_SET:
+        protected = ", ".join(after.get("protected") or ()) or "nothing"
+        what = f"set the policy: protects {protected}, {after.get('required_approvals', 0)} approval(s)"
+    elif entry.action == events.POLICY_DELETED:
+        what = "removed the policy"
+    request_id = entry.promotion_request_id
+    return {
+        "event_id": entry.event_id,
+        "at": entry.occurred_at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "version": entry.version,
+        "what": what,
+        "from": moved_from,
+        "to": moved_to,
+        "approved_by": list(data.get("approved_by") or ()),
+        "reviewer": data.get("reviewer"),
+        "comment": data.get("decision_comment") or data.get("reason") or "",
+        "request_id": request_id,
+        "request_url": (
+            url_if("ui.promotions.request", request_id=request_id) if request_id is not None else None
+        ),
     }
