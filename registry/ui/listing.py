@@ -12,14 +12,17 @@ number of the first row shown, only for display).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask import request, url_for
 
+from registry.domain.entities import Page
 from registry.domain.errors import InvalidFilter, InvalidParameter
 from registry.domain.search import parse_filter
+
+T = TypeVar("T")
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -166,3 +169,39 @@ def search_filter(text: str, plain_key: str | None) -> str | None:
             raise
         return f"{plain_key} ILIKE '%{text}%'"
     return text
+
+
+@dataclass(frozen=True)
+class Searched(Generic[T]):
+    """A listing and the page of rows its search found. `error` (with status 400) names what was
+    refused, a query string or a filter, sort or page token the service would not take; the page
+    is then empty and the table still renders, with the banner above it."""
+
+    listing: Listing
+    page: Page[T]
+    error: str | None = None
+    status: int = 200
+
+    @property
+    def next_url(self) -> str | None:
+        return self.listing.next_url(self.page.next_page_token, len(self.page.items))
+
+
+def search_listing(
+    page: ListingPage,
+    sorts: tuple[Sort, ...],
+    default_sort: str,
+    search: Callable[[Listing], Page[T]],
+    default_descending: bool = False,
+) -> Searched[T]:
+    """Read the listing from the request and run `search` with it: the one way list pages turn bad
+    input into a 400 banner, never a 500."""
+    try:
+        listing = Listing.from_request(page, sorts, default_sort, default_descending)
+    except InvalidParameter as exc:
+        fallback = Listing.default(page, sorts, default_sort, descending=default_descending)
+        return Searched(fallback, Page([]), exc.message, 400)
+    try:
+        return Searched(listing, search(listing))
+    except InvalidParameter as exc:
+        return Searched(listing, Page([]), exc.message, 400)

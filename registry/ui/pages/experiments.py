@@ -21,12 +21,11 @@ from flask import Blueprint, render_template, request, url_for
 
 from registry.api.auth import requires
 from registry.api.context import uow
-from registry.domain.entities import Page
 from registry.domain.errors import InvalidParameter, NotFound
 from registry.domain.identity import Role
 from registry.domain.tracking import Experiment, Metric, Run, is_run_id, validate_key
 from registry.services import experiments, runs
-from registry.ui.listing import Listing, ListingPage, Sort
+from registry.ui.listing import ListingPage, Sort, search_listing
 
 blp = Blueprint("experiments", __name__)
 
@@ -61,32 +60,25 @@ SCATTER_COLOUR = "#2f5bea"
 @requires(Role.READER)
 def index() -> Rendered:
     """Every active experiment; searchable by name or filter, sortable, paged in the database."""
-    error = None
-    status = 200
-    page: Page[Experiment] = Page([])
-    try:
-        listing = Listing.from_request(LIST_PAGE, EXPERIMENT_SORTS, default_sort="name")
-    except InvalidParameter as exc:
-        listing = Listing.default(LIST_PAGE, EXPERIMENT_SORTS, "name")
-        error, status = exc.message, 400
-    else:
-        try:
-            page = experiments.search_experiments(
-                uow(),
-                filter_string=listing.filter(plain_key="name"),
-                order_by=listing.order_by,
-                max_results=listing.size,
-                page_token=listing.page_token,
-            )
-        except InvalidParameter as exc:
-            error, status = exc.message, 400
+    found = search_listing(
+        LIST_PAGE,
+        EXPERIMENT_SORTS,
+        "name",
+        lambda listing: experiments.search_experiments(
+            uow(),
+            filter_string=listing.filter(plain_key="name"),
+            order_by=listing.order_by,
+            max_results=listing.size,
+            page_token=listing.page_token,
+        ),
+    )
     return render_template(
         "experiments/list.html",
-        experiments=page.items,
-        listing=listing,
-        next_url=listing.next_url(page.next_page_token, len(page.items)),
-        error=error,
-    ), status
+        experiments=found.page.items,
+        listing=found.listing,
+        next_url=found.next_url,
+        error=found.error,
+    ), found.status
 
 
 # -- the runs table ----------------------------------------------------------------------------
@@ -159,31 +151,26 @@ def runs_table(experiment_id: str) -> Rendered:
     wanted_params, wanted_metrics = requested_key("params"), requested_key("metrics")
     sorts = run_sorts(sorted({*keys.params, *wanted_params}), sorted({*keys.metrics, *wanted_metrics}))
     page_of = ListingPage("ui.experiments.runs", (("experiment_id", experiment.experiment_id),))
-    error = None
-    status = 200
-    page: Page[Run] = Page([])
-    try:
-        listing = Listing.from_request(page_of, sorts, default_sort="started", default_descending=True)
-    except InvalidParameter as exc:
-        listing = Listing.default(page_of, sorts, "started", descending=True)
-        error, status = exc.message, 400
-    else:
-        try:
-            page = runs.search_runs(
-                uow(),
-                [experiment.experiment_id],
-                filter_string=listing.filter(plain_key="attributes.run_name"),
-                order_by=listing.order_by,
-                max_results=listing.size,
-                page_token=listing.page_token,
-            )
-        except InvalidParameter as exc:
-            error, status = exc.message, 400
+    found = search_listing(
+        page_of,
+        sorts,
+        "started",
+        lambda listing: runs.search_runs(
+            uow(),
+            [experiment.experiment_id],
+            filter_string=listing.filter(plain_key="attributes.run_name"),
+            order_by=listing.order_by,
+            max_results=listing.size,
+            page_token=listing.page_token,
+        ),
+        default_descending=True,
+    )
+    page = found.page
     # Columns: what the newest runs logged, plus whatever the runs on this page logged (older
     # runs may have used other keys), so no value shown is without its column.
     params = columns(keys.params, {k for r in page.items for k in r.params}, wanted_params)
     metrics = columns(keys.metrics, {m.key for r in page.items for m in r.metrics}, wanted_metrics)
-    listing = replace(listing, sorts=run_sorts(params, metrics))
+    listing = replace(found.listing, sorts=run_sorts(params, metrics))
     return render_template(
         "experiments/runs.html",
         experiment=experiment,
@@ -193,8 +180,8 @@ def runs_table(experiment_id: str) -> Rendered:
         rows=[run_row(r) for r in page.items],
         listing=listing,
         next_url=listing.next_url(page.next_page_token, len(page.items)),
-        error=error,
-    ), status
+        error=found.error,
+    ), found.status
 
 
 def experiment_of(experiment_id: str) -> Experiment:

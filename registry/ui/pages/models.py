@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from registry.api.auth import requires
 from registry.api.context import uow
 from registry.domain import events
-from registry.domain.entities import ModelVersion, Page, RegisteredModel
+from registry.domain.entities import ModelVersion, Page
 from registry.domain.errors import InvalidParameter, NotFound, PodiumError, Unauthenticated
 from registry.domain.history import AuditEntry
 from registry.domain.identity import Role
@@ -28,7 +28,7 @@ from registry.domain.stages import ALL_STAGES, Stage
 from registry.services import aliases, history, models, policies, versions
 from registry.ui.errors import status_of
 from registry.ui.layout import url_if
-from registry.ui.listing import Listing, ListingPage, Sort
+from registry.ui.listing import Listing, ListingPage, Sort, search_listing
 
 blp = Blueprint("models", __name__)
 
@@ -76,32 +76,25 @@ HISTORY_TOKEN = "history_token"
 @requires(Role.READER)
 def index() -> Rendered:
     """Every registered model with its aliases and newest version per stage; searchable, sortable."""
-    error = None
-    status = 200
-    page: Page[RegisteredModel] = Page([])
-    try:
-        listing = Listing.from_request(LIST_PAGE, MODEL_SORTS, default_sort="name")
-    except InvalidParameter as exc:
-        listing = Listing.default(LIST_PAGE, MODEL_SORTS, "name")
-        error, status = exc.message, 400
-    else:
-        try:
-            page = models.search_registered_models(
-                uow(),
-                filter_string=listing.filter(plain_key="name"),
-                order_by=listing.order_by,
-                max_results=listing.size,
-                page_token=listing.page_token,
-            )
-        except InvalidParameter as exc:
-            error, status = exc.message, 400
+    found = search_listing(
+        LIST_PAGE,
+        MODEL_SORTS,
+        "name",
+        lambda listing: models.search_registered_models(
+            uow(),
+            filter_string=listing.filter(plain_key="name"),
+            order_by=listing.order_by,
+            max_results=listing.size,
+            page_token=listing.page_token,
+        ),
+    )
     return render_template(
         "models/list.html",
-        models=page.items,
-        listing=listing,
-        next_url=listing.next_url(page.next_page_token, len(page.items)),
-        error=error,
-    ), status
+        models=found.page.items,
+        listing=found.listing,
+        next_url=found.next_url,
+        error=found.error,
+    ), found.status
 
 
 @blp.get("/models/<name>")
