@@ -17,18 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-import psycopg
 import requests
+from harness import ROOT, bench_database, podium_server
 from sqlalchemy import insert
 
 from registry.db import migrate
@@ -41,18 +37,8 @@ from registry.db.tables import (
     RegisteredModelTagRow,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-ADMIN_URL = os.environ.get("PODIUM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SRC = "mlflow-artifacts:/1/models/m-{:032x}/artifacts"
 STAGES = ("None", "Staging", "Production", "Archived")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seed(url: str, n_models: int, n_versions: int) -> None:
@@ -189,44 +175,11 @@ def main() -> None:
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="podium-ui-bench-"))
-    pg_name = None
-    if args.postgres:
-        pg_name = f"podium_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{pg_name}"')
-        url = ADMIN_URL.rsplit("/", 1)[0] + "/" + pg_name
-    else:
-        url = f"sqlite:///{home / 'podium.db'}"
-    started = time.perf_counter()
-    seed(url, args.models, args.versions)
-    seeded_s = time.perf_counter() - started
-
-    port = free_port()
-    env = {
-        **os.environ,
-        "PODIUM_DATABASE_URL": url,
-        "PODIUM_ARTIFACTS_URI": str(home / "artifacts"),
-        "PODIUM_PORT": str(port),
-        "PODIUM_HOST": "127.0.0.1",
-        "PODIUM_LOG_LEVEL": "warning",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "server"],
-        cwd=home,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        with requests.Session() as http:
+    with bench_database(args.postgres, home) as url:
+        started = time.perf_counter()
+        seed(url, args.models, args.versions)
+        seeded_s = time.perf_counter() - started
+        with podium_server(url, home) as base, requests.Session() as http:
             token = None
             page = http.get(f"{base}/models?size=50").text
             for _ in range(100):  # follow next-page links to page 101 (rows 5,001-5,050)
@@ -246,12 +199,6 @@ def main() -> None:
                 "model page: filter tags.env": (f"{base}/models/big?q=tags.env+%3D+'env-3'", version_row),
             }
             results = {name: timed(http, url_, args.samples, rows) for name, (url_, rows) in pages.items()}
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
-        if pg_name:
-            with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
     report = {
         "database": "postgresql" if args.postgres else "sqlite",
         "models": args.models,

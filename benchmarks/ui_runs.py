@@ -21,19 +21,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import requests
+from harness import ROOT, bench_database, podium_server
 from sqlalchemy import insert
 
 from registry.db import migrate
@@ -47,19 +43,9 @@ from registry.db.tables.tracking import (
     RunTagRow,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-ADMIN_URL = os.environ.get("PODIUM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 EXPERIMENT_ID = 1
 BATCH = 2_000
 RUN_ROW = r'<tr data-run="'
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run_id(n: int) -> str:
@@ -193,73 +179,35 @@ def main() -> None:
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="podium-ui-runs-bench-"))
-    pg_name = None
-    if args.postgres:
-        pg_name = f"podium_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{pg_name}"')
-        url = ADMIN_URL.rsplit("/", 1)[0] + "/" + pg_name
-    else:
-        url = f"sqlite:///{home / 'podium.db'}"
-    started = time.perf_counter()
-    seed(url, args.runs)
-    seeded_s = time.perf_counter() - started
-
-    port = free_port()
-    env = {
-        **os.environ,
-        "PODIUM_DATABASE_URL": url,
-        "PODIUM_ARTIFACTS_URI": str(home / "artifacts"),
-        "PODIUM_PORT": str(port),
-        "PODIUM_HOST": "127.0.0.1",
-        "PODIUM_LOG_LEVEL": "warning",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "server"],
-        cwd=home,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    table = f"{base}/experiments/{EXPERIMENT_ID}"
-    try:
-        for _ in range(300):
-            try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        with requests.Session() as http:
-            page = http.get(f"{table}?sort=metrics.r2_score&dir=desc").text
-            deep = ""
-            # Follow next-page links to page 101 (rows 5,001-5,050 of 10,000), or the last page.
-            for _ in range(min(100, (args.runs - 1) // 50)):
-                found = re.search(r'href="([^"]+)" rel="next"', page)
-                assert found, "no next page"
-                deep = base + found.group(1).replace("&amp;", "&")
-                page = http.get(deep).text
-            compared = "&".join(f"run={run_id(n)}" for n in range(0, args.runs, max(1, args.runs // 10)))
-            pages = {
-                "runs table: first page, newest first": table,
-                "runs table: sorted by metrics.r2_score": f"{table}?sort=metrics.r2_score&dir=desc",
-                "runs table: sorted by params.n_estimators": f"{table}?sort=params.n_estimators&dir=asc",
-                "runs table: filtered (metric and param)": (
-                    f"{table}?q=metrics.r2_score+%3E+0.9+AND+params.criterion+%3D+'poisson'"
-                    "&sort=metrics.mse&dir=asc"
-                ),
-                "runs table: page 101 by r2_score (token)": deep,
-                "compare 10 runs (metric train_mse)": f"{table}/compare?{compared}&metric=train_mse",
-                "run page": f"{base}/runs/{run_id(4242 % args.runs)}",
-            }
-            results = {name: timed(http, url_, args.samples) for name, url_ in pages.items()}
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
-        if pg_name:
-            with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+    with bench_database(args.postgres, home) as url:
+        started = time.perf_counter()
+        seed(url, args.runs)
+        seeded_s = time.perf_counter() - started
+        with podium_server(url, home) as base:
+            table = f"{base}/experiments/{EXPERIMENT_ID}"
+            with requests.Session() as http:
+                page = http.get(f"{table}?sort=metrics.r2_score&dir=desc").text
+                deep = ""
+                # Follow next-page links to page 101 (rows 5,001-5,050 of 10,000), or the last page.
+                for _ in range(min(100, (args.runs - 1) // 50)):
+                    found = re.search(r'href="([^"]+)" rel="next"', page)
+                    assert found, "no next page"
+                    deep = base + found.group(1).replace("&amp;", "&")
+                    page = http.get(deep).text
+                compared = "&".join(f"run={run_id(n)}" for n in range(0, args.runs, max(1, args.runs // 10)))
+                pages = {
+                    "runs table: first page, newest first": table,
+                    "runs table: sorted by metrics.r2_score": f"{table}?sort=metrics.r2_score&dir=desc",
+                    "runs table: sorted by params.n_estimators": f"{table}?sort=params.n_estimators&dir=asc",
+                    "runs table: filtered (metric and param)": (
+                        f"{table}?q=metrics.r2_score+%3E+0.9+AND+params.criterion+%3D+'poisson'"
+                        "&sort=metrics.mse&dir=asc"
+                    ),
+                    "runs table: page 101 by r2_score (token)": deep,
+                    "compare 10 runs (metric train_mse)": f"{table}/compare?{compared}&metric=train_mse",
+                    "run page": f"{base}/runs/{run_id(4242 % args.runs)}",
+                }
+                results = {name: timed(http, url_, args.samples) for name, url_ in pages.items()}
     report = {
         "database": "postgresql" if args.postgres else "sqlite",
         "runs": args.runs,
