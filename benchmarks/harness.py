@@ -6,7 +6,9 @@ Scripts run as `python benchmarks/<name>.py`, so this module is imported as `har
 from __future__ import annotations
 
 import os
+import re
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -14,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import requests
@@ -82,3 +85,24 @@ def podium_server(database_url: str, home: Path) -> Iterator[str]:
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
+
+
+def timed_page(http: requests.Session, url: str, samples: int, row_pattern: str) -> dict[str, Any]:
+    """Fetch a UI page `samples` times: p50/p95 in ms, its size, and how many rows it showed (the
+    matches of `row_pattern`, so a page that silently shows nothing cannot look fast)."""
+    durations = []
+    response = None
+    for _ in range(samples):
+        start = time.perf_counter()
+        response = http.get(url)
+        durations.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: {response.status_code} {response.text[:300]}")
+    assert response is not None, "samples must be at least 1"
+    ordered = sorted(durations)
+    return {
+        "rows": len(re.findall(row_pattern, response.text)),
+        "bytes": len(response.content),
+        "p50_ms": round(statistics.median(durations), 1),
+        "p95_ms": round(ordered[round(0.95 * (len(ordered) - 1))], 1),
+    }

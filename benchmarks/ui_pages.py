@@ -18,13 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import requests
-from harness import ROOT, bench_database, podium_server
+from harness import ROOT, bench_database, podium_server, timed_page
 from sqlalchemy import insert
 
 from registry.db import migrate
@@ -148,24 +147,6 @@ def seed(url: str, n_models: int, n_versions: int) -> None:
     database.dispose()
 
 
-def timed(http: requests.Session, url: str, samples: int, rows: str) -> dict[str, float]:
-    durations = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        r = http.get(url)
-        durations.append((time.perf_counter() - start) * 1000)
-        if r.status_code != 200:
-            raise SystemExit(f"{url}: {r.status_code} {r.text[:300]}")
-    shown = len(re.findall(rows, r.text))
-    ordered = sorted(durations)
-    return {
-        "rows": shown,
-        "bytes": len(r.content),
-        "median_ms": round(statistics.median(durations), 2),
-        "p95_ms": round(ordered[round(0.95 * (len(ordered) - 1))], 2),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--models", type=int, default=10_000)
@@ -198,7 +179,9 @@ def main() -> None:
                 "model page: oldest first": (f"{base}/models/big?sort=version&dir=asc", version_row),
                 "model page: filter tags.env": (f"{base}/models/big?q=tags.env+%3D+'env-3'", version_row),
             }
-            results = {name: timed(http, url_, args.samples, rows) for name, (url_, rows) in pages.items()}
+            results = {
+                name: timed_page(http, url_, args.samples, rows) for name, (url_, rows) in pages.items()
+            }
     report = {
         "database": "postgresql" if args.postgres else "sqlite",
         "models": args.models,

@@ -22,14 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import requests
-from harness import ROOT, bench_database, podium_server
+from harness import ROOT, bench_database, podium_server, timed_page
 from sqlalchemy import insert
 
 from registry.db import migrate
@@ -152,25 +150,6 @@ def seed(url: str, n_runs: int) -> None:
     database.dispose()
 
 
-def timed(http: requests.Session, url: str, samples: int) -> dict[str, Any]:
-    durations = []
-    r = None
-    for _ in range(samples):
-        start = time.perf_counter()
-        r = http.get(url)
-        durations.append((time.perf_counter() - start) * 1000)
-        if r.status_code != 200:
-            raise SystemExit(f"{url}: {r.status_code} {r.text[:300]}")
-    assert r is not None
-    ordered = sorted(durations)
-    return {
-        "rows": len(re.findall(RUN_ROW, r.text)),
-        "bytes": len(r.content),
-        "p50_ms": round(statistics.median(durations), 1),
-        "p95_ms": round(ordered[round(0.95 * (len(ordered) - 1))], 1),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10_000)
@@ -207,7 +186,9 @@ def main() -> None:
                     "compare 10 runs (metric train_mse)": f"{table}/compare?{compared}&metric=train_mse",
                     "run page": f"{base}/runs/{run_id(4242 % args.runs)}",
                 }
-                results = {name: timed(http, url_, args.samples) for name, url_ in pages.items()}
+                results = {
+                    name: timed_page(http, url_, args.samples, RUN_ROW) for name, url_ in pages.items()
+                }
     report = {
         "database": "postgresql" if args.postgres else "sqlite",
         "runs": args.runs,
