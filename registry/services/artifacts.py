@@ -52,19 +52,22 @@ def content_type(path: str) -> str:
     return guessed or DEFAULT_CONTENT_TYPE
 
 
-def run_artifacts(uow: UnitOfWork, store: ArtifactStore, run_id: str, path: str = "") -> list[FileInfo]:
-    """The files a run logged (its own folder, not its logged models'), below `path`."""
+def _run_folder(uow: UnitOfWork, run_id: str) -> str:
+    """Where a run's own artifacts live in the store (NotFound for an unknown run)."""
     with uow.reading():
         run = tracking(uow).runs.get(run_id)
-        base = run_artifact_path(str(run.experiment_id), run.run_uuid)
+        return run_artifact_path(str(run.experiment_id), run.run_uuid)
+
+
+def run_artifacts(uow: UnitOfWork, store: ArtifactStore, run_id: str, path: str = "") -> list[FileInfo]:
+    """The files a run logged (its own folder, not its logged models'), below `path`."""
+    base = _run_folder(uow, run_id)
     return list_artifacts(store, join_path(base, safe_path(path, allow_root=True)))
 
 
 def run_artifact_info(uow: UnitOfWork, store: ArtifactStore, run_id: str, path: str) -> FileInfo | None:
     """What `path` (relative to the run's artifact folder) is: a file, a folder, or None."""
-    with uow.reading():
-        run = tracking(uow).runs.get(run_id)
-        base = run_artifact_path(str(run.experiment_id), run.run_uuid)
+    base = _run_folder(uow, run_id)
     return store.stat(join_path(base, safe_path(path, allow_root=True)))
 
 
@@ -72,9 +75,7 @@ def open_run_artifact(
     uow: UnitOfWork, store: ArtifactStore, run_id: str, path: str
 ) -> tuple[BinaryIO, FileInfo]:
     """Open one of a run's files (`path` relative to its artifact folder) for streaming."""
-    with uow.reading():
-        run = tracking(uow).runs.get(run_id)
-        base = run_artifact_path(str(run.experiment_id), run.run_uuid)
+    base = _run_folder(uow, run_id)
     return open_artifact(store, join_path(base, safe_path(path)))
 
 

@@ -104,7 +104,7 @@ def get_model_version(uow: UnitOfWork, name: str, version: object) -> ModelVersi
     name = validate_model_name(name)
     number = parse_version(version)
     with uow.reading():
-        # Read back after every mlflow create_model_version: one prebuilt statement.
+        # One prebuilt statement, like the alias lookup (see version_reads).
         found = assemble.found_version(name, version_by_number(uow.session, name, number))
         if found is not None:
             return found

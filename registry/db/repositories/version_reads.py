@@ -1,10 +1,10 @@
 """The hot reads of the registry, a version by alias (`models:/<name>@<alias>`) or by number, each
 in one prebuilt statement.
 
-Every deploy job and every `get_model_version_by_alias` resolves an alias; the mlflow client reads a
-version back after every `create_model_version`. So both avoid the ORM: one join finds the version
-with its tags and aliases. The statements are built once at import, so a request pays for neither
-statement construction nor ORM loading.
+Every deploy job and every `get_model_version_by_alias` resolves an alias, and a version is read by
+number wherever a client names one (`models:/<name>/<version>`, `get_model_version`). So both avoid
+the ORM: one join finds the version with its tags and aliases. The statements are built once at
+import, so a request pays for neither statement construction nor ORM loading.
 """
 
 from __future__ import annotations
